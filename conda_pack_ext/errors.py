@@ -1,0 +1,66 @@
+"""Errors the core raises. Each carries a message for the user and, when useful, a hint.
+
+The CLI prints them as one paragraph; the REST layer maps them to status codes by `status`.
+"""
+
+
+class PackError(Exception):
+    """A failure the user can act on."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class InvalidInput(PackError):
+    """Bad input: a malformed file, a bad slug or URI, an unknown option value."""
+
+    code = "invalid_input"
+    status = 400
+
+
+class NotFound(PackError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(PackError):
+    """Something already exists, or another operation holds it."""
+
+    code = "conflict"
+    status = 409
+
+
+class BuildFailed(PackError):
+    """The solver, pip, conda-pack, conda-unpack or a container failed."""
+
+    code = "build_failed"
+
+
+class StoreError(PackError):
+    """A pack store (Object Storage or a folder) refused or failed a request."""
+
+    code = "store_error"
+
+
+class AuthError(StoreError):
+    code = "auth_error"
+    status = 401
+
+
+class Cancelled(PackError):
+    code = "cancelled"
+    status = 409
+
+    def __init__(self, message: str = "cancelled by the user", hint: str = ""):
+        super().__init__(message, hint)

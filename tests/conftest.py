@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite: isolation from the user's files, the local conda
+channel (real packages built at test time), and a Jupyter server with the extension."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path, monkeypatch):
+    """Keep ADS's config, Jupyter's data dir and the pack folder away from the real user."""
+    ads = tmp_path / "ads_ops"
+    data = tmp_path / "jupyter_data"
+    ads.mkdir()
+    data.mkdir()
+    monkeypatch.setenv("ADS_OPS_CONFIG_DIR", str(ads))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(data))
+    for name in ("JOB_RUN_OCID", "NB_SESSION_OCID", "DATAFLOW_RUN_ID", "PIPELINE_RUN_OCID"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def conda_channel():
+    """A local conda channel of real packages (python, ipykernel, prefix-writing test
+    packages), built once and cached on disk; returns its path."""
+    from tests.support.channel import build_channel
+
+    return build_channel()
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config):
+    return {"ServerApp": {"jpserver_extensions": {"conda_pack_ext": True}}}
