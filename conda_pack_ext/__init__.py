@@ -12,4 +12,7 @@ def _jupyter_labextension_paths():
 
 def _jupyter_server_extension_points():
     # The server part lives in its own subpackage so that the core never imports jupyter_server.
-    return [{"module": "conda_pack_ext.server"}]
+    # The app (imported only here) lets the server stop the job runner when it shuts down.
+    from .server import CondaPackExtApp
+
+    return [{"module": "conda_pack_ext.server", "app": CondaPackExtApp}]

@@ -1,18 +1,28 @@
-"""REST handlers. Each one parses input, calls the core, and maps core errors to HTTP."""
+"""REST handlers. Each one parses input, calls the core, and maps core errors to HTTP.
+
+Every route lives under /conda-pack-ext/ and answers JSON. Anything slow (listing packs,
+reading a store) runs in a thread; jobs run in the JobManager's workers, and job state is
+read from memory.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import tornado
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from ..errors import PackError
-from ..settings import load_settings
+from ..errors import InvalidInput, PackError
+from ..operations import validate_params
+from ..settings import AUTH_MODES, CONFIG_KEYS, ENGINES, load_settings, write_config
 from ..status import status
 
 ROUTE_PREFIX = "conda-pack-ext"
+JOB_ID = r"(?P<job_id>[A-Za-z0-9_-]+)"
 
 
 class BaseHandler(APIHandler):
@@ -22,8 +32,44 @@ class BaseHandler(APIHandler):
     def ads_config_dir(self) -> str | None:
         return self.settings.get("conda_pack_ext_ads_config_dir")
 
+    @property
+    def jobs(self):
+        """The server's JobManager."""
+        return self.settings["conda_pack_ext_jobs"]
+
     def load_settings(self, **flags):
         return load_settings(ads_config_dir=self.ads_config_dir, **flags)
+
+    async def in_thread(self, function, *args):
+        """Run blocking work (disk, network) off the event loop."""
+        return await tornado.ioloop.IOLoop.current().run_in_executor(None, function, *args)
+
+    def json_body(self) -> dict:
+        """The request's JSON object body; 400 for anything else."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as error:
+            raise InvalidInput(f"the request body is not JSON: {error}") from None
+        if not isinstance(body, dict):
+            raise InvalidInput("the request body must be a JSON object")
+        return body
+
+    def query_int(self, name: str, default: int | None = None, minimum: int = 0) -> int | None:
+        value = self.get_query_argument(name, None)
+        if value in (None, ""):
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise InvalidInput(f"{name} must be an integer, got {value!r}") from None
+        if number < minimum:
+            raise InvalidInput(f"{name} must be at least {minimum}")
+        return number
+
+    def send_json(self, data, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data, default=str))
 
     def write_error(self, status_code, **kwargs):
         exc_info = kwargs.get("exc_info")
@@ -46,14 +92,247 @@ class StatusHandler(BaseHandler):
     async def get(self):
         """GET /conda-pack-ext/status: version, builders, pack folder, store and auth in effect."""
         settings = self.load_settings()
-        info = await tornado.ioloop.IOLoop.current().run_in_executor(None, status, settings)
+        info = await self.in_thread(status, settings)
         self.finish(json.dumps(info))
+
+
+class ConfigHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        """GET /conda-pack-ext/config: the settings in effect.
+
+        Answers {settings: {conda_pack_folder, conda_pack_os_prefix, auth, oci_config,
+        oci_profile, os_endpoint, engine, part_size_mb, parallelism, container_image,
+        docker_host, ads_config_dir, config_path}, sources: {name: flag|config|default},
+        choices: {auth, engine}, keys: [writable names]}. Paths only, never a key or secret.
+        """
+        self.send_json(config_answer(self.load_settings()))
+
+    @tornado.web.authenticated
+    async def put(self):
+        """PUT /conda-pack-ext/config: change settings in ~/.ads_ops/config.ini.
+
+        Body: {name: value} for any of conda_pack_folder, conda_pack_os_prefix, auth,
+        oci_config, oci_profile, os_endpoint, engine, part_size_mb, parallelism,
+        container_image, docker_host; null or "" removes the key (back to the default).
+        Other keys of the file are kept. Answers like GET.
+        """
+        values = self.json_body()
+        await self.in_thread(write_config, values, self.ads_config_dir)
+        self.send_json(config_answer(self.load_settings()))
+
+
+def config_answer(settings) -> dict:
+    public = settings.public()
+    sources = public.pop("sources")
+    return {
+        "settings": public,
+        "sources": sources,
+        "choices": {"auth": list(AUTH_MODES), "engine": list(ENGINES)},
+        "keys": sorted(CONFIG_KEYS),
+    }
+
+
+class EnvsHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        """GET /conda-pack-ext/envs: environments and installed packs in the pack folder.
+
+        Query: conda_pack_folder (default from the settings).
+        Answers {conda_pack_folder, store_uri, store_error, envs: [{slug, name, version,
+        python, arch_type, size_mb, prefix, kernels, pack_uri, managed,
+        pack: {path, sha256, size, size_mb, created} or null,
+        states: [built|installed, packed, published]}]}. store_error is set (and no env is
+        marked published) when the store's index could not be read.
+        """
+        folder = self.get_query_argument("conda_pack_folder", None)
+        settings = self.load_settings(conda_pack_folder=folder)
+        answer = await self.in_thread(local_envs, settings)
+        self.send_json(answer)
+
+
+def local_envs(settings) -> dict:
+    """The pack folder's envs with their states: `installed` (from a pack) or `built`
+    (created here), `packed` (a current pack file exists), `published` (in the store)."""
+    from ..install import list_local
+
+    envs = list_local(settings)
+    published, store_error = set(), None
+    try:
+        from ..stores.publish import list_published
+
+        published = {entry.get("slug") for entry in list_published(settings)}
+    except PackError as error:
+        store_error = error.to_dict()
+    for env in envs:
+        states = ["installed" if env.get("pack_uri") else "built"]
+        env["pack"] = _current_pack(env["slug"], settings)
+        if env["pack"]:
+            states.append("packed")
+        if env["slug"] in published:
+            states.append("published")
+        env["states"] = states
+    return {
+        "conda_pack_folder": str(settings.pack_folder),
+        "store_uri": settings.store_uri,
+        "store_error": store_error,
+        "envs": envs,
+    }
+
+
+def _current_pack(slug: str, settings) -> dict | None:
+    """The env's pack file when it is current (made from the env as it is now)."""
+    try:
+        from ..pack import pack_info
+    except ImportError:  # packing is not available in this installation
+        return None
+    info = pack_info(settings, slug)
+    return info if info and info["current"] else None
+
+
+class PublishedHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        """GET /conda-pack-ext/published: the packs in a store, from its index.
+
+        Query: prefix (store URI, oci://bucket@namespace/prefix or file:///folder; default
+        from the settings), rescan=0|1 (1 rebuilds the index from the store's listing).
+        Answers {store_uri, packs: [manifest fields + pack_uri, size...]}.
+        """
+        from ..stores.publish import list_published
+
+        prefix = self.get_query_argument("prefix", None)
+        rescan = self.get_query_argument("rescan", "0")
+        if rescan not in ("0", "1", "true", "false"):
+            raise InvalidInput(f"rescan must be 0 or 1, got {rescan!r}")
+        settings = self.load_settings(conda_pack_os_prefix=prefix)
+        packs = await self.in_thread(list_published, settings, rescan in ("1", "true"))
+        self.send_json({"store_uri": settings.store_uri, "packs": packs})
+
+
+class JobsHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        """GET /conda-pack-ext/jobs: jobs, newest first, without their logs.
+
+        Query: state (queued|running|succeeded|failed|cancelled|interrupted), kind, slug,
+        limit. Answers {jobs: [job]}.
+        """
+        jobs = self.jobs.list(
+            state=self.get_query_argument("state", None),
+            kind=self.get_query_argument("kind", None),
+            slug=self.get_query_argument("slug", None),
+            limit=self.query_int("limit", minimum=1),
+        )
+        self.send_json({"jobs": [self.jobs.snapshot(job, log_offset=None) for job in jobs]})
+
+    @tornado.web.authenticated
+    async def post(self):
+        """POST /conda-pack-ext/jobs: start an operation in the background.
+
+        Body: {kind: create|pack|install|uninstall|publish|unpublish, params: {...}}; params
+        are the CLI's long options with `_` (environment_file, name, version, gpu, engine,
+        conda_pack_folder, overwrite, slug, conda_pack_os_prefix, conda_uri, auth, oci_config,
+        oci_profile, os_endpoint, no_kernel...). environment_file is relative to the server's
+        root folder and must stay inside it; environment may carry the YAML text instead.
+        Answers 202, Location: .../conda-pack-ext/jobs/<id>, and the job.
+        400 for bad input, 409 when another job holds the slug.
+        """
+        body = self.json_body()
+        kind = body.get("kind")
+        params = body.get("params", {})
+        validate_params(kind, params)
+        run_params, temp_paths = self._prepare_params(kind, params)
+        try:
+            job = self.jobs.submit(kind, params, run_params=run_params, temp_paths=temp_paths)
+        except BaseException:
+            for path in temp_paths:
+                shutil.rmtree(path, ignore_errors=True)
+            raise
+        location = url_path_join(self.base_url, ROUTE_PREFIX, "jobs", job.id)
+        self.set_header("Location", location)
+        self.send_json(self.jobs.snapshot(job), status=202)
+
+    def _prepare_params(self, kind: str, params: dict) -> tuple[dict, list[str]]:
+        """Resolve environment_file inside the root folder, or write environment text to a
+        temporary file; returns the params to run and the temporary paths made."""
+        run_params = dict(params)
+        text = run_params.pop("environment", None)
+        if text is not None and params.get("environment_file"):
+            raise InvalidInput("give either environment_file or environment, not both")
+        if params.get("environment_file"):
+            run_params["environment_file"] = str(
+                resolve_inside(self.root_dir, params["environment_file"])
+            )
+            return run_params, []
+        if text is None:
+            return run_params, []
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("environment must be the text of an environment file")
+        folder = tempfile.mkdtemp(prefix="conda-pack-ext-environment-")
+        path = Path(folder) / "environment.yaml"
+        path.write_text(text, encoding="utf-8")
+        run_params["environment_file"] = str(path)
+        return run_params, [folder]
+
+    @property
+    def root_dir(self) -> Path:
+        contents_manager = self.settings.get("contents_manager")
+        root = getattr(contents_manager, "root_dir", None) or self.settings["server_root_dir"]
+        return Path(root).expanduser()
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """`relative` resolved (symlinks too) under `root`; InvalidInput if it leaves root or
+    is not a file."""
+    if not isinstance(relative, str):
+        raise InvalidInput("environment_file must be a path relative to the server's root")
+    root = root.resolve()
+    path = (root / relative.lstrip("/")).resolve()
+    if not path.is_relative_to(root):
+        raise InvalidInput(
+            f"environment_file {relative!r} is outside the server's root folder",
+            "choose a file inside the folder the file browser shows",
+        )
+    if not path.is_file():
+        raise InvalidInput(f"environment_file {relative!r} is not a file in the server's root")
+    return path
+
+
+class JobHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, job_id):
+        """GET /conda-pack-ext/jobs/<id>: one job with its log.
+
+        Query: log_offset=N (default 0) returns log lines from line N on.
+        Answers {id, kind, params, slug, state, phase, progress: {done, total, unit, rate},
+        log, log_offset, log_total, result, error: {code, message, hint}, cancel_requested,
+        created, started, finished}; 404 for an unknown id.
+        """
+        job = self.jobs.get(job_id)
+        self.send_json(self.jobs.snapshot(job, log_offset=self.query_int("log_offset", 0)))
+
+    @tornado.web.authenticated
+    async def delete(self, job_id):
+        """DELETE /conda-pack-ext/jobs/<id>: cancel a job.
+
+        A queued job is cancelled at once; a running one stops at its next safe point and
+        leaves things as they were before it started. Answers 202 and the job; 404 for an
+        unknown id, 409 when the job has already ended.
+        """
+        job = self.jobs.cancel(job_id)
+        self.send_json(self.jobs.snapshot(job, log_offset=None), status=202)
 
 
 def route_table() -> list[tuple[str, type]]:
     """Every route of the extension, relative to the server's base URL."""
     return [
         (rf"/{ROUTE_PREFIX}/status", StatusHandler),
+        (rf"/{ROUTE_PREFIX}/config", ConfigHandler),
+        (rf"/{ROUTE_PREFIX}/envs", EnvsHandler),
+        (rf"/{ROUTE_PREFIX}/published", PublishedHandler),
+        (rf"/{ROUTE_PREFIX}/jobs", JobsHandler),
+        (rf"/{ROUTE_PREFIX}/jobs/{JOB_ID}", JobHandler),
     ]
 
 

@@ -1,0 +1,139 @@
+"""`conda-pack-ext install`, `uninstall` and `list` (ADS's install flags)."""
+
+from __future__ import annotations
+
+from ..errors import InvalidInput
+from ..install import list_local
+from ..operations import run_operation
+from .common import TerminalProgress, add_json_flag, emit, settings_from_args
+
+
+def register(subparsers) -> None:
+    install = subparsers.add_parser(
+        "install",
+        help="install a pack into the pack folder and register its kernels",
+        description="Install a pack from a file (-u) or, by slug (-s), from the store.",
+    )
+    source = install.add_mutually_exclusive_group(required=True)
+    source.add_argument("-u", "--conda-uri", metavar="URI", help="pack file: path or file:// URL")
+    source.add_argument("-s", "--slug", help="slug of a published pack")
+    install.add_argument(
+        "-p", "--conda-pack-os-prefix", metavar="PREFIX_URI", help="store to look the slug up in"
+    )
+    _add_folder_flag(install)
+    install.add_argument(
+        "-o", "--overwrite", action="store_true", help="replace an installed env of that slug"
+    )
+    install.add_argument("--no-kernel", action="store_true", help="do not register a kernel")
+    install.add_argument("--sha256", metavar="HEX", help="refuse the pack unless it has this hash")
+    _add_auth_flags(install)
+    add_json_flag(install)
+    install.set_defaults(handler=run_install)
+
+    uninstall = subparsers.add_parser("uninstall", help="remove an installed env and its kernels")
+    uninstall.add_argument("-s", "--slug", required=True, help="slug of the installed env")
+    _add_folder_flag(uninstall)
+    add_json_flag(uninstall)
+    uninstall.set_defaults(handler=run_uninstall)
+
+    listing = subparsers.add_parser(
+        "list",
+        help="list installed envs (default) or published packs",
+        description="List envs in the pack folder (--local, the default) or packs in the "
+        "store (--published). Listing local envs also removes kernels whose env is gone.",
+    )
+    listing.add_argument("--local", action="store_true", help="envs in the pack folder")
+    listing.add_argument("--published", action="store_true", help="packs in the store")
+    listing.add_argument(
+        "-p", "--conda-pack-os-prefix", metavar="PREFIX_URI", help="store to list (--published)"
+    )
+    listing.add_argument(
+        "--rescan", action="store_true", help="rebuild the store's index (--published)"
+    )
+    _add_folder_flag(listing)
+    _add_auth_flags(listing)
+    add_json_flag(listing)
+    listing.set_defaults(handler=run_list)
+
+
+def _add_folder_flag(parser) -> None:
+    parser.add_argument(
+        "--conda-pack-folder", metavar="DIR", help="where envs are installed (default ~/conda)"
+    )
+
+
+def _add_auth_flags(parser) -> None:
+    parser.add_argument("-a", "--auth", help="api_key, resource_principal, instance_principal...")
+    parser.add_argument("--oci-config", metavar="FILE", help="OCI config file")
+    parser.add_argument("--oci-profile", metavar="NAME", help="profile in the OCI config file")
+
+
+def _params(args, names) -> dict:
+    return {name: getattr(args, name) for name in names if getattr(args, name, None)}
+
+
+SETTING_FLAGS = ("conda_pack_folder", "conda_pack_os_prefix", "auth", "oci_config", "oci_profile")
+
+
+def run_install(args) -> None:
+    params = _params(
+        args, ("conda_uri", "slug", "overwrite", "no_kernel", "sha256", *SETTING_FLAGS)
+    )
+    result = run_operation("install", params, TerminalProgress(), args.ads_config)
+    kernels = ", ".join(result["kernels"]) or "none"
+    emit(
+        args,
+        result,
+        f"installed {result['slug']} at {result['prefix']} in {result['seconds']} s\n"
+        f"kernels: {kernels}",
+    )
+
+
+def run_uninstall(args) -> None:
+    params = _params(args, ("slug", "conda_pack_folder"))
+    result = run_operation("uninstall", params, TerminalProgress(), args.ads_config)
+    removed = ", ".join(result["kernels"]) or "none"
+    emit(args, result, f"removed {result['prefix']}\nkernels removed: {removed}")
+
+
+def run_list(args) -> None:
+    if args.local and args.published:
+        raise InvalidInput("choose --local or --published, not both")
+    if not args.published and (args.rescan or args.conda_pack_os_prefix):
+        raise InvalidInput("--rescan and -p apply to --published only")
+    settings = settings_from_args(args)
+    if args.published:
+        try:
+            from ..stores.publish import list_published
+        except ImportError:
+            raise InvalidInput(
+                "listing published packs needs the stores support", "use `list --local`"
+            ) from None
+        entries = list_published(settings, rescan=args.rescan)
+    else:
+        entries = list_local(settings)
+    if args.json:
+        emit(args, entries, "")
+        return
+    if not entries:
+        where = settings.store_uri if args.published else settings.pack_folder
+        print(f"no environments in {where}")
+        return
+    print(_table(entries, local=not args.published))
+
+
+def _table(entries: list[dict], local: bool) -> str:
+    columns = ["slug", "name", "version", "python", "arch_type", "size_mb"]
+    columns += ["kernels"] if local else ["pack_uri"]
+    rows = [columns] + [[_cell(entry.get(c)) for c in columns] for entry in entries]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "-"
+    return "-" if value in (None, "") else str(value)

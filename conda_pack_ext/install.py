@@ -1,0 +1,515 @@
+"""Install packs into the pack folder and register their kernels; uninstall; list.
+
+The pipeline (`install_pack`) reads a pack as one stream from a `PackSource` (a local
+file here; the stores add Object Storage sources) and never needs to seek or hold it in
+memory:
+
+1. stream -> sha256 -> decompress (ISA-L, in a worker thread) -> safe tar extraction into
+   `<folder>/.<slug>.installing-XXXX` (same file system as the target);
+2. verify the sha256 when one is known (store metadata or `--sha256`);
+3. read `<slug>_manifest.yaml` (a pack made by plain conda-pack has none: one is written);
+4. relocate: conda-unpack's prefix records are applied while the files still sit in the
+   temporary folder, but with the FINAL prefix `<folder>/<slug>` as the new prefix. The
+   env's own python runs conda-unpack's code (its `_prefix_records` and `update_prefix`), so
+   the files are rewritten exactly as `bin/conda-unpack` would after a move;
+5. under the slug's lock: move an existing env aside (`--overwrite`), rename the temporary
+   folder to `<folder>/<slug>` (one rename), register kernels, then delete the old env.
+
+Nothing half-installed is ever visible or registered: until step 5 everything sits in a
+hidden temporary folder that any failure (bad checksum, truncated stream, hostile member,
+conda-unpack failure, full disk, Ctrl-C or cancel) removes; a failure in step 5 puts the
+old env back. Kernels are written only once the env is in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import unquote, urlparse
+
+from . import kernels
+from .envfile import DEFAULT_VERSION, make_slug, validate_slug
+from .errors import Conflict, InvalidInput, NotFound, PackError
+from .extract import extract_stream
+from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, write_manifest
+from .process import run_process
+from .progress import Progress
+from .settings import Settings
+
+PACK_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# exit code of the relocation driver when conda-unpack has a layout it does not know
+UNKNOWN_UNPACK_FORMAT = 3
+
+# Runs inside the env's own python (isolated, no site): loads bin/conda-unpack as a module,
+# then applies its prefix records to the files where they are now, naming the final prefix.
+RELOCATE_DRIVER = """\
+import os, runpy, sys
+script, new_prefix = sys.argv[1], sys.argv[2]
+root = os.path.dirname(os.path.dirname(os.path.abspath(script)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+names = runpy.run_path(script, run_name="conda_unpack")
+records, update_prefix = names.get("_prefix_records"), names.get("update_prefix")
+if records is None or update_prefix is None:
+    sys.exit(3)
+for path, placeholder, mode in records:
+    update_prefix(os.path.join(root, path), new_prefix, placeholder, mode=mode)
+print("relocated %d file(s) to %s" % (len(records), new_prefix))
+"""
+
+
+class PackSource(Protocol):
+    """Where a pack's bytes come from. `open()` yields a binary stream read once, front to
+    back; `size` and `sha256` are None when unknown; `slug` when the source knows it."""
+
+    uri: str
+    filename: str
+    size: int | None
+    sha256: str | None
+    slug: str | None
+
+    def open(self) -> contextlib.AbstractContextManager[BinaryIO]: ...
+
+
+@dataclass
+class LocalFileSource:
+    """A pack file on a local path (or a `file://` URL)."""
+
+    path: Path
+    uri: str = ""
+    sha256: str | None = None
+    slug: str | None = None
+    size: int | None = field(init=False)
+    filename: str = field(init=False)
+
+    def __post_init__(self):
+        self.path = Path(self.path).expanduser().absolute()
+        if not self.path.is_file():
+            raise NotFound(f"pack file not found: {self.path}", "check the path given to -u")
+        self.uri = self.uri or str(self.path)
+        self.size = self.path.stat().st_size
+        self.filename = self.path.name
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        with open(self.path, "rb", buffering=0) as stream:
+            yield stream
+
+
+def source_from_uri(uri: str, settings: Settings) -> PackSource:
+    """A source for a local path or `file://` URL; other schemes go to the stores part."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return LocalFileSource(Path(unquote(parsed.path)), uri=uri)
+    if parsed.scheme in ("", "local") or len(parsed.scheme) == 1:  # a path (or C:)
+        return LocalFileSource(Path(uri))
+    try:
+        from .stores.publish import source_for_uri
+    except ImportError:
+        raise InvalidInput(
+            f"cannot install from {uri!r}: {parsed.scheme}:// needs the stores support",
+            "use a local path or a file:// URL",
+        ) from None
+    return source_for_uri(uri, settings)
+
+
+def source_for_slug(slug: str, settings: Settings) -> PackSource:
+    """The published pack of `slug` in the configured store."""
+    validate_slug(slug)
+    try:
+        from .stores.publish import resolve_slug
+    except ImportError:
+        raise InvalidInput(
+            f"cannot look up slug {slug!r}: installing by slug needs the stores support",
+            "install from a file with -u PATH",
+        ) from None
+    return resolve_slug(slug, settings)
+
+
+# ---- operations (the contract in operations.py) ---------------------------------------
+
+
+def install_operation(params: dict, settings: Settings, progress: Progress) -> dict:
+    """Install a pack from `conda_uri` or by `slug` from the store."""
+    uri, slug = params.get("conda_uri"), params.get("slug")
+    if bool(uri) == bool(slug):
+        raise InvalidInput("give either a pack URI (-u) or a slug (-s), not both or neither")
+    source = source_from_uri(uri, settings) if uri else source_for_slug(slug, settings)
+    return install_pack(
+        source,
+        settings,
+        overwrite=bool(params.get("overwrite")),
+        no_kernel=bool(params.get("no_kernel")),
+        expected_sha256=params.get("sha256"),
+        progress=progress,
+    )
+
+
+def uninstall_operation(params: dict, settings: Settings, progress: Progress) -> dict:
+    """Remove an installed env and its kernels."""
+    if not params.get("slug"):
+        raise InvalidInput("give the slug of the environment to remove (-s)")
+    return uninstall_pack(params["slug"], settings, progress)
+
+
+# ---- install --------------------------------------------------------------------------
+
+
+def install_pack(
+    source: PackSource,
+    settings: Settings,
+    *,
+    overwrite: bool = False,
+    no_kernel: bool = False,
+    expected_sha256: str | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Install the pack read from `source` as `<pack folder>/<slug>`; returns
+    `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`."""
+    progress = progress or Progress()
+    started = time.monotonic()
+    expected = _checked_sha256(expected_sha256 or source.sha256)
+    folder = settings.pack_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    if source.slug:
+        _refuse_existing(folder / validate_slug(source.slug), overwrite)
+    guess = source.slug or slug_from_filename(source.filename)
+    staging = Path(tempfile.mkdtemp(prefix=f".{guess}.installing-", dir=folder))
+    try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would become the env's mode
+        with source.open() as stream:
+            extracted = extract_stream(stream, staging, progress, total_bytes=source.size)
+        if expected and extracted.sha256 != expected:
+            raise InvalidInput(
+                f"checksum mismatch for {source.uri}: expected sha256 {expected}, "
+                f"got {extracted.sha256}",
+                "the pack was changed or damaged: download it again or check --sha256",
+            )
+        document, slug = _pack_manifest(staging, source, progress)
+        if source.slug and slug != source.slug:
+            progress.warn(f"the pack's manifest names slug {slug!r}, not {source.slug!r}")
+        prefix = folder / slug
+        progress.phase("relocating")
+        relocated = relocate(staging, prefix, progress)
+        _record_install(staging, document, slug, source, extracted)
+        progress.phase("installing")
+        with slug_install_lock(folder, slug, progress) as waited:
+            _refuse_existing(prefix, overwrite, waited)
+            replaced = _commit(staging, prefix, relocated, no_kernel, document, progress)
+            registered = replaced["kernels"]
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    info = document["manifest"]
+    return {
+        "slug": slug,
+        "prefix": str(prefix),
+        "kernels": registered,
+        "name": info.get("name", ""),
+        "version": info.get("version", ""),
+        "python": info.get("python", ""),
+        "pack_uri": source.uri,
+        "sha256": extracted.sha256,
+        "files": extracted.files,
+        "unpacked_mb": round(extracted.unpacked_bytes / 1e6, 1),
+        "overwritten": replaced["overwritten"],
+        "waited": waited,
+        "seconds": round(time.monotonic() - started, 2),
+        "warnings": list(progress.warnings),
+    }
+
+
+def _umask() -> int:
+    """The process umask, read without setting it (os.umask would race other threads)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+def _checked_sha256(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().lower()
+    if not SHA256_PATTERN.match(value):
+        raise InvalidInput(f"bad sha256 {value!r}", "give 64 hexadecimal digits")
+    return value
+
+
+def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> None:
+    if prefix.exists() and not overwrite:
+        after = " (another install of it finished while this one waited)" if waited else ""
+        raise Conflict(
+            f"environment {prefix.name!r} is already installed at {prefix}{after}",
+            "use --overwrite to replace it, or uninstall it first",
+        )
+
+
+def _commit(
+    staging: Path,
+    prefix: Path,
+    relocated: bool,
+    no_kernel: bool,
+    document: dict,
+    progress: Progress,
+) -> dict:
+    """Put the staged env in place as `prefix` and register its kernels, or change nothing.
+
+    An existing env is moved aside first and deleted only after success; any failure
+    (or Ctrl-C) puts it back. Its kernelspecs keep their paths, so they stay valid."""
+    previous = None
+    if prefix.exists():
+        previous = prefix.with_name(f".{prefix.name}.previous-{os.getpid()}-{time.time_ns()}")
+        prefix.rename(previous)
+    try:
+        staging.rename(prefix)
+        try:
+            if not relocated:
+                run_conda_unpack_in_place(prefix, progress)
+            names = []
+            if not no_kernel:
+                progress.phase("registering kernels")
+                names = kernels.register_kernels(
+                    prefix, prefix.name, document["manifest"], document, progress
+                )
+        except BaseException:
+            prefix.rename(staging)  # the caller deletes the staging folder
+            raise
+    except BaseException:
+        if previous is not None:
+            previous.rename(prefix)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+    return {"kernels": names, "overwritten": previous is not None}
+
+
+@contextlib.contextmanager
+def slug_install_lock(folder: Path, slug: str, progress: Progress) -> Iterator[bool]:
+    """Hold the slug's lock (the same `.locks/<slug>.lock` builds and packs take), waiting
+    for another holder if needed; yields whether it had to wait."""
+    locks = folder / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    waited = False
+    with open(locks / f"{validate_slug(slug)}.lock", "w") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if not waited:
+                progress.log(f"waiting for another operation on {slug!r} to finish")
+                waited = True
+            progress.check_cancelled()
+            time.sleep(0.1)
+        yield waited
+
+
+# ---- manifest -------------------------------------------------------------------------
+
+
+def slug_from_filename(filename: str) -> str:
+    """The slug a pack's file name suggests: `myenv_v1_0.tar.gz` -> `myenv_v1_0`."""
+    stem = filename
+    for suffix in PACK_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    stem = stem.replace(" ", "")
+    stem = re.sub(r"[@#$%^&*/\\]+", "_", stem).lstrip(".")
+    return stem or "pack"
+
+
+def name_version_from_slug(slug: str) -> tuple[str, str]:
+    """Undo ADS's slug rule as far as it can be: `myenv_v1_0` -> (`myenv`, `1.0`)."""
+    match = re.match(r"^(?P<name>.+?)_v(?P<version>\d+(?:_\d+)*)$", slug)
+    if match:
+        return match["name"], match["version"].replace("_", ".")
+    return slug, DEFAULT_VERSION
+
+
+def _pack_manifest(staging: Path, source: PackSource, progress: Progress) -> tuple[dict, str]:
+    """The pack's manifest document and the slug it installs as. A pack without a
+    manifest (plain conda-pack) gets one from its file name."""
+    if find_manifest(staging) is not None:
+        document = read_manifest(staging)
+        info = document["manifest"]
+        slug = info.get("slug") or make_slug(
+            str(info.get("name") or document.get("name") or ""), str(info.get("version") or "")
+        )
+        return document, validate_slug(str(slug))
+    slug = validate_slug(source.slug or slug_from_filename(source.filename))
+    name, version = name_version_from_slug(slug)
+    progress.warn(
+        f"the pack has no *_manifest.yaml (made by plain conda-pack?): installing it as "
+        f"{slug!r} (name {name!r}, version {version!r}) and writing a manifest"
+    )
+    document = {
+        "name": name,
+        "manifest": {
+            "name": name,
+            "version": version,
+            "slug": slug,
+            "type": "published",
+            "arch_type": detect_arch(staging),
+            "manifest_version": MANIFEST_VERSION,
+        },
+    }
+    return document, slug
+
+
+def _record_install(staging: Path, document: dict, slug: str, source: PackSource, extracted):
+    """Write the installed manifest as `<slug>_manifest.yaml`, recording where the pack
+    came from and its checksum."""
+    info = document["manifest"]
+    info["slug"] = slug
+    info.setdefault("python", detect_python(staging))
+    info.setdefault("size_mb", round(extracted.unpacked_bytes / 1e6, 1))
+    info["pack_uri"] = source.uri
+    info["sha256"] = extracted.sha256
+    for stray in staging.glob("*_manifest.yaml"):
+        if stray.name != f"{slug}_manifest.yaml":
+            stray.unlink()
+    write_manifest(staging, document, slug=slug)
+
+
+def detect_python(prefix: Path) -> str:
+    """`X.Y` of the env's python, from conda-meta, else from lib/pythonX.Y; "" if none."""
+    for record in sorted((prefix / "conda-meta").glob("python-[0-9]*.json")):
+        try:
+            version = json.loads(record.read_text()).get("version", "")
+        except (OSError, ValueError):
+            continue
+        return ".".join(str(version).split(".")[:2])
+    for lib in sorted(prefix.glob("lib/python[0-9].*")):
+        return lib.name[len("python") :]
+    return ""
+
+
+def detect_arch(prefix: Path) -> str:
+    """GPU when the env holds CUDA runtime packages, else CPU."""
+    gpu = ("cudatoolkit-", "cuda-runtime-", "cuda-cudart-", "pytorch-cuda-")
+    names = [p.name for p in (prefix / "conda-meta").glob("*.json")]
+    return "GPU" if any(name.startswith(gpu) for name in names) else "CPU"
+
+
+# ---- relocation -----------------------------------------------------------------------
+
+
+def _env_python(prefix: Path) -> str:
+    """The env's own interpreter; ours when the env has none (conda-unpack is plain Python)."""
+    for name in ("python", "python3"):
+        candidate = prefix / "bin" / name
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+def relocate(staging: Path, final_prefix: Path, progress: Progress) -> bool:
+    """Rewrite prefixes in the staged files for `final_prefix` with conda-unpack's own
+    records. Returns False when that is not possible from here (an unknown conda-unpack
+    layout): then conda-unpack must run after the move."""
+    script = staging / "bin" / "conda-unpack"
+    if not script.is_file():
+        progress.warn("the pack has no bin/conda-unpack: prefixes were not rewritten")
+        return True
+    command = [_env_python(staging), "-I", "-S", "-B", "-c", RELOCATE_DRIVER]
+    command += [str(script), str(final_prefix)]
+    try:
+        run_process(command, progress, what="conda-unpack", env=_clean_env())
+    except PackError as error:
+        if f"exit code {UNKNOWN_UNPACK_FORMAT}" in error.message:
+            return False
+        raise
+    return True
+
+
+def run_conda_unpack_in_place(prefix: Path, progress: Progress) -> None:
+    """Run the env's `bin/conda-unpack` where the env now is."""
+    command = [_env_python(prefix), "-I", "-B", str(prefix / "bin" / "conda-unpack")]
+    run_process(command, progress, what="conda-unpack", env=_clean_env())
+
+
+def _clean_env() -> dict:
+    """The environment for the env's python: without our own PYTHON* settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CONDA_"))}
+
+
+# ---- uninstall and list ---------------------------------------------------------------
+
+
+def uninstall_pack(slug: str, settings: Settings, progress: Progress | None = None) -> dict:
+    """Remove `<pack folder>/<slug>` and its kernels. Kernels go first, so none ever
+    points to a missing env."""
+    progress = progress or Progress()
+    folder = settings.pack_folder
+    prefix = folder / validate_slug(slug)
+    with slug_install_lock(folder, slug, progress):
+        if prefix.exists() and not (prefix / "conda-meta").is_dir():
+            raise InvalidInput(
+                f"{prefix} is not a conda environment", "nothing was removed; check the slug"
+            )
+        removed_kernels = kernels.remove_kernels(prefix)
+        if not prefix.exists():
+            if removed_kernels:
+                return {"slug": slug, "prefix": str(prefix), "kernels": removed_kernels}
+            raise NotFound(
+                f"environment {slug!r} is not installed in {folder}",
+                "see `conda-pack-ext list --local`",
+            )
+        progress.phase("removing")
+        trash = folder / f".{slug}.removing-{os.getpid()}-{time.time_ns()}"
+        prefix.rename(trash)  # the env disappears at once; deleting it may take a while
+        shutil.rmtree(trash, ignore_errors=True)
+    progress.log(f"removed {prefix}")
+    return {"slug": slug, "prefix": str(prefix), "kernels": removed_kernels}
+
+
+def list_local(settings: Settings) -> list[dict]:
+    """Installed packs and other envs in the pack folder, with their kernels. Removes
+    our kernelspecs whose env no longer exists."""
+    kernels.remove_stale_kernels()
+    folder = settings.pack_folder
+    if not folder.is_dir():
+        return []
+    by_prefix: dict[str, list[str]] = {}
+    for name, info in kernels.our_kernels().items():
+        by_prefix.setdefault(info["prefix"], []).append(name)
+    entries = []
+    for prefix in sorted(folder.iterdir()):
+        if prefix.name.startswith(".") or not (prefix / "conda-meta").is_dir():
+            continue
+        try:
+            info = read_manifest(prefix)["manifest"]
+        except PackError:
+            info = {}
+        entries.append(
+            {
+                "slug": prefix.name,
+                "name": info.get("name") or prefix.name,
+                "version": str(info.get("version") or ""),
+                "python": str(info.get("python") or detect_python(prefix)),
+                "arch_type": info.get("arch_type") or "CPU",
+                "size_mb": info.get("size_mb"),
+                "prefix": str(prefix),
+                "kernels": sorted(by_prefix.get(str(prefix), [])),
+                "pack_uri": info.get("pack_uri", ""),
+                "managed": bool(info),
+            }
+        )
+    return entries

@@ -1,0 +1,258 @@
+"""Jupyter kernelspecs for installed environments: register, find, remove, clean up.
+
+Kernelspecs go in the user's Jupyter data dir (`jupyter_data_dir()/kernels`, which honours
+JUPYTER_DATA_DIR). Ours carry `metadata.conda_pack_ext` naming the env's prefix and slug:
+that is how uninstall and cleanup find them, and foreign kernelspecs are never touched.
+Each kernelspec is written into a temporary folder and renamed into place, and a batch
+either lands whole or is rolled back, so a reader never sees a half-written kernel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+from jupyter_core.paths import jupyter_data_dir
+
+from .progress import Progress
+
+METADATA_KEY = "conda_pack_ext"
+KERNEL_PREFIX = "conda-pack-"
+NO_IPYKERNEL_NOTE = "no kernel: add ipykernel to the environment file"
+# kernelspecs an env ships that we replace by our own python kernel
+OWN_PYTHON_SPECS = {"python3", "python2"}
+
+
+def kernels_dir() -> Path:
+    return Path(jupyter_data_dir()) / "kernels"
+
+
+def kernel_name(slug: str, suffix: str = "") -> str:
+    """`conda-pack-<slug>[-<suffix>]`, lower case, limited to the characters Jupyter accepts."""
+    raw = f"{KERNEL_PREFIX}{slug}" + (f"-{suffix}" if suffix else "")
+    return re.sub(r"[^a-z0-9._-]+", "-", raw.lower())
+
+
+def has_ipykernel(prefix: Path) -> bool:
+    if any((prefix / "conda-meta").glob("ipykernel-*.json")):
+        return True
+    return any(prefix.glob("lib/python3*/site-packages/ipykernel/__init__.py"))
+
+
+def env_variables(prefix: Path, manifest_document: dict | None) -> dict[str, str]:
+    """Variables the env sets when activated: the environment file's `variables` and
+    those `conda env config vars set` stored in conda-meta/state."""
+    variables: dict[str, str] = {}
+    state = prefix / "conda-meta" / "state"
+    if state.is_file():
+        try:
+            variables.update(json.loads(state.read_text()).get("env_vars") or {})
+        except (ValueError, AttributeError):
+            pass
+    if manifest_document and isinstance(manifest_document.get("variables"), dict):
+        variables.update(manifest_document["variables"])
+    return {str(key): str(value) for key, value in variables.items()}
+
+
+def nb_conda_kernels_lists(prefix: Path) -> bool:
+    """Whether nb_conda_kernels is installed and will list this env by itself (its folder
+    is one of conda's envs dirs), so that a kernel of ours would be a duplicate."""
+    if importlib.util.find_spec("nb_conda_kernels") is None:
+        return False
+    folder = prefix.parent.resolve()
+    return any(Path(d).expanduser().resolve() == folder for d in conda_envs_dirs())
+
+
+def conda_envs_dirs() -> list[str]:
+    """conda's envs dirs from CONDA_ENVS_PATH/CONDA_ENVS_DIRS and the usual .condarc files."""
+    dirs: list[str] = []
+    for name in ("CONDA_ENVS_PATH", "CONDA_ENVS_DIRS"):
+        dirs += [d for d in os.environ.get(name, "").split(os.pathsep) if d]
+    rc_files = [Path("~/.condarc").expanduser(), Path("~/.conda/condarc").expanduser()]
+    for root in (os.environ.get("CONDA_ROOT"), os.environ.get("CONDA_PREFIX")):
+        if root:
+            rc_files.append(Path(root) / ".condarc")
+    for rc in rc_files:
+        try:
+            config = yaml.safe_load(rc.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(config, dict):
+            dirs += [str(d) for d in config.get("envs_dirs") or []]
+    return dirs
+
+
+def build_kernelspecs(
+    prefix: Path, slug: str, info: dict, variables: dict[str, str]
+) -> list[tuple[str, dict, Path | None]]:
+    """The kernelspecs for an env at `prefix`: (name, kernel.json, resources folder)."""
+    metadata = {
+        METADATA_KEY: {
+            "slug": slug,
+            "prefix": str(prefix),
+            "name": info.get("name", ""),
+            "version": info.get("version", ""),
+            "pack_uri": info.get("pack_uri", ""),
+        }
+    }
+    env = {
+        **variables,
+        # jupyter_client expands ${PATH} from the server's environment at kernel start
+        "PATH": f"{prefix / 'bin'}{os.pathsep}${{PATH}}",
+        "CONDA_PREFIX": str(prefix),
+        "CONDA_DEFAULT_ENV": str(prefix),
+    }
+    specs = []
+    if has_ipykernel(prefix):
+        specs.append(
+            (
+                kernel_name(slug),
+                {
+                    "argv": [
+                        str(prefix / "bin" / "python"),
+                        "-m",
+                        "ipykernel_launcher",
+                        "-f",
+                        "{connection_file}",
+                    ],
+                    "display_name": f"Python [conda env:{slug}]",
+                    "language": "python",
+                    "env": env,
+                    "metadata": metadata,
+                },
+                _python_resources(prefix),
+            )
+        )
+    shipped = prefix / "share" / "jupyter" / "kernels"
+    for spec_dir in sorted(shipped.glob("*/")) if shipped.is_dir() else []:
+        if spec_dir.name in OWN_PYTHON_SPECS or not (spec_dir / "kernel.json").is_file():
+            continue
+        try:
+            spec = json.loads((spec_dir / "kernel.json").read_text())
+        except ValueError:
+            continue
+        if not isinstance(spec.get("argv"), list) or not spec["argv"]:
+            continue
+        spec["argv"] = [_into_env(prefix, arg, first=i == 0) for i, arg in enumerate(spec["argv"])]
+        spec["display_name"] = f"{spec.get('display_name', spec_dir.name)} [conda env:{slug}]"
+        spec["env"] = {**env, **(spec.get("env") or {})}
+        spec["metadata"] = {**(spec.get("metadata") or {}), **metadata}
+        specs.append((kernel_name(slug, spec_dir.name), spec, spec_dir))
+    return specs
+
+
+def _into_env(prefix: Path, arg: str, first: bool) -> str:
+    """A kernelspec argument made to point into the env: a bare program name becomes the
+    env's own program, and paths to the env's kernel resources stay inside the env."""
+    if first and "/" not in arg and (prefix / "bin" / arg).exists():
+        return str(prefix / "bin" / arg)
+    return arg
+
+
+def _python_resources(prefix: Path) -> Path | None:
+    """ipykernel's logos, when the env ships them."""
+    for candidate in prefix.glob("share/jupyter/kernels/python3"):
+        return candidate
+    found = list(prefix.glob("lib/python3*/site-packages/ipykernel/resources"))
+    return found[0] if found else None
+
+
+def register_kernels(
+    prefix: Path, slug: str, info: dict, manifest_document: dict | None, progress: Progress
+) -> list[str]:
+    """Write the env's kernelspecs; returns their names. All land or none do.
+
+    An existing kernelspec of the same name is replaced in one rename, so a kernel started
+    from it meanwhile keeps working (its paths stay the same)."""
+    if nb_conda_kernels_lists(prefix):
+        progress.log(f"nb_conda_kernels lists {prefix} already: no extra kernel registered")
+        return []
+    specs = build_kernelspecs(prefix, slug, info, env_variables(prefix, manifest_document))
+    if not has_ipykernel(prefix):
+        progress.warn(NO_IPYKERNEL_NOTE)
+    if not specs:
+        return []
+    target_dir = kernels_dir()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Path | None]] = []  # (kernel folder, previous one moved aside)
+    staged: list[Path] = []
+    try:
+        for name, spec, resources in specs:
+            staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target_dir))
+            staged.append(staging)
+            if resources:
+                _copy_resources(resources, staging)
+            (staging / "kernel.json").write_text(json.dumps(spec, indent=1))
+            final = target_dir / name
+            previous = None
+            if final.exists():
+                previous = Path(tempfile.mkdtemp(prefix=f".{name}.old.", dir=target_dir))
+                previous.rmdir()
+                final.rename(previous)
+            written.append((final, previous))
+            staging.rename(final)
+    except BaseException:
+        for final, previous in reversed(written):
+            shutil.rmtree(final, ignore_errors=True)
+            if previous:
+                previous.rename(final)
+        for leftover in staged:
+            shutil.rmtree(leftover, ignore_errors=True)
+        raise
+    for _, previous in written:
+        if previous:
+            shutil.rmtree(previous, ignore_errors=True)
+    names = [name for name, _, _ in specs]
+    progress.log(f"registered kernel(s): {', '.join(names)}")
+    return names
+
+
+def _copy_resources(source: Path, staging: Path) -> None:
+    """Logos and other files beside kernel.json; links are not followed out of the env."""
+    for item in source.iterdir():
+        if item.name == "kernel.json" or item.is_symlink() or not item.is_file():
+            continue
+        shutil.copy2(item, staging / item.name)
+
+
+def our_kernels() -> dict[str, dict]:
+    """Our kernelspecs by name: name -> the `conda_pack_ext` metadata."""
+    found = {}
+    folder = kernels_dir()
+    if not folder.is_dir():
+        return found
+    for spec_file in folder.glob("*/kernel.json"):
+        try:
+            spec = json.loads(spec_file.read_text())
+        except (OSError, ValueError):
+            continue
+        info = (spec.get("metadata") or {}).get(METADATA_KEY)
+        if isinstance(info, dict) and info.get("prefix"):
+            found[spec_file.parent.name] = info
+    return found
+
+
+def kernels_of(prefix: Path) -> list[str]:
+    return sorted(name for name, info in our_kernels().items() if info["prefix"] == str(prefix))
+
+
+def remove_kernels(prefix: Path) -> list[str]:
+    """Remove our kernelspecs for the env at `prefix`; returns their names."""
+    names = kernels_of(prefix)
+    for name in names:
+        shutil.rmtree(kernels_dir() / name, ignore_errors=True)
+    return names
+
+
+def remove_stale_kernels() -> list[str]:
+    """Remove our kernelspecs whose env no longer exists; returns their names."""
+    stale = [name for name, info in our_kernels().items() if not Path(info["prefix"]).is_dir()]
+    for name in stale:
+        shutil.rmtree(kernels_dir() / name, ignore_errors=True)
+    return sorted(stale)

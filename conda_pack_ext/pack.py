@@ -1,0 +1,326 @@
+"""`pack`: turn `<pack folder>/<slug>` into a relocatable tar.gz, as ADS does with conda-pack.
+
+Where the pack goes. `<pack folder>/.packs/<slug>.tar.gz`, outside the prefix (a pack inside
+the prefix would be packed into the next pack), and not at `<pack folder>/<slug>.tar.gz`,
+where ADS's `install` downloads its tarball and deletes it afterwards. Beside it,
+`<slug>.tar.gz.json` records the pack's sha256 and size; the same sha256 and `size_mb` are
+written into the env's manifest once the pack is complete. The manifest inside the tarball
+cannot hold its own checksum, so it carries neither.
+
+When a pack is current. A pack belongs to one build of its env: it is current when its
+sidecar's sha256 equals the `sha256` in the env's manifest and its size matches. Rebuilding
+the env writes a fresh manifest without a sha256, so every older pack then counts as stale:
+`find_pack` ignores it and `pack` replaces it without needing --overwrite. A current pack is
+only replaced with --overwrite.
+
+How it is written. conda-pack's own file enumeration (CondaEnv.from_prefix: which files,
+which hold the prefix, the conda-unpack script) and its Packer feed conda-pack's TarArchive,
+but the tar stream goes into a multi-threaded gzip writer (python-isal for levels 0-3,
+zlib-ng for 4-9) instead of zlib: the result is a standard gzip stream, several times faster
+than ADS's `compress_level=7` for about the same size (bench/pack.py measures it).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import tarfile
+import time
+import warnings
+from pathlib import Path
+
+from conda_pack import CondaEnv, CondaPackException
+from conda_pack.core import Packer
+from conda_pack.formats import TarArchive
+
+from .envfile import validate_slug
+from .errors import BuildFailed, Conflict, InvalidInput, NotFound, PackError
+from .manifest import (
+    PACK_FIELDS,
+    env_prefix,
+    find_manifest,
+    read_manifest,
+    slug_lock,
+    update_manifest,
+    write_text_atomically,
+)
+from .progress import Progress
+from .settings import Settings
+
+# isal level 2 gives about zlib level 7's size at many times its speed (bench/pack.py).
+DEFAULT_COMPRESS_LEVEL = 2
+PACKS_FOLDER = ".packs"
+SIDECAR_SUFFIX = ".json"
+BLOCK_SIZE = 1 << 20
+
+
+def pack_path(settings: Settings, slug: str) -> Path:
+    """Where the pack of `slug` lives: `<pack folder>/.packs/<slug>.tar.gz`."""
+    return settings.pack_folder / PACKS_FOLDER / f"{validate_slug(slug)}.tar.gz"
+
+
+def pack_info(settings: Settings, slug: str) -> dict | None:
+    """What is known about the pack of `slug`: {path, exists, current, sha256, size, size_mb,
+    created} or None when there is no pack file."""
+    path = pack_path(settings, slug)
+    if not path.is_file():
+        return None
+    sidecar = _read_sidecar(path)
+    size = path.stat().st_size
+    current = bool(sidecar) and sidecar.get("size") == size
+    prefix = settings.pack_folder / slug
+    if current and find_manifest(prefix):
+        try:
+            current = read_manifest(prefix)["manifest"].get("sha256") == sidecar.get("sha256")
+        except PackError:
+            current = False
+    return {
+        "path": str(path),
+        "exists": True,
+        "current": current,
+        "sha256": sidecar.get("sha256", ""),
+        "size": size,
+        "size_mb": round(size / 2**20, 2),
+        "created": sidecar.get("created", ""),
+    }
+
+
+def find_pack(settings: Settings, slug: str, allow_stale: bool = False) -> Path | None:
+    """The current pack of `slug` (a tar.gz path), or None if there is none or it is stale
+    (the env was rebuilt after it was packed). With no local env, a pack with an intact
+    sidecar counts as current."""
+    info = pack_info(settings, slug)
+    if info and (info["current"] or allow_stale):
+        return Path(info["path"])
+    return None
+
+
+def pack_env(
+    settings: Settings,
+    slug: str,
+    *,
+    compress_level: int = DEFAULT_COMPRESS_LEVEL,
+    overwrite: bool = False,
+    threads: int = -1,
+    progress: Progress | None = None,
+) -> dict:
+    """Pack `<pack folder>/<slug>` into `<pack folder>/.packs/<slug>.tar.gz` (with
+    `<slug>_manifest.yaml` at its root and bin/conda-unpack), then record sha256 and size in
+    the sidecar and in the env's manifest.
+
+    Returns {slug, pack_path, sha256, size, size_mb, prefix, warnings, seconds}. Raises
+    NotFound (no env or manifest), Conflict (a current pack exists and not overwrite),
+    InvalidInput, BuildFailed or Cancelled; a failed pack leaves no file behind.
+    """
+    progress = progress or Progress()
+    started = time.monotonic()
+    level = _check_level(compress_level)
+    prefix = env_prefix(settings.pack_folder, slug)
+    if not (prefix / "conda-meta").is_dir():
+        raise NotFound(
+            f"no environment {slug} in {settings.pack_folder}",
+            "create it first with `conda-pack-ext create -f ENV.yaml`",
+        )
+    manifest_file = find_manifest(prefix)
+    if manifest_file is None:
+        raise NotFound(
+            f"environment {slug} has no {slug}_manifest.yaml",
+            "create it with conda-pack-ext (or ADS) so that it carries its manifest",
+        )
+    output = pack_path(settings, slug)
+    with slug_lock(settings.pack_folder, slug, "pack"):
+        existing = pack_info(settings, slug)
+        if existing and existing["current"] and not overwrite:
+            raise Conflict(
+                f"a pack of {slug} already exists at {output}",
+                "pass -o/--overwrite to write it again",
+            )
+        if existing and not existing["current"]:
+            progress.log(f"replacing the stale pack {output} (the env changed since)")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        env = _conda_env(prefix, progress)
+        temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
+        try:
+            sha256, size = _write_pack(
+                env, prefix, manifest_file, temporary, level, threads, progress
+            )
+            os.replace(temporary, output)
+        except BaseException as error:
+            temporary.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise _os_failure(error, output) from None
+            if isinstance(error, CondaPackException):
+                raise BuildFailed(f"conda-pack failed: {str(error).strip()}") from None
+            raise
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        sidecar = {"slug": slug, "sha256": sha256, "size": size, "created": created}
+        sidecar["compress_level"] = level
+        write_text_atomically(_sidecar_path(output), json.dumps(sidecar, indent=2) + "\n")
+        update_manifest(prefix, size_mb=round(size / 2**20, 2), sha256=sha256)
+    return {
+        "slug": slug,
+        "pack_path": str(output),
+        "sha256": sha256,
+        "size": size,
+        "size_mb": round(size / 2**20, 2),
+        "prefix": str(prefix),
+        "warnings": list(progress.warnings),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def pack_operation(params: dict, settings: Settings, progress: Progress) -> dict:
+    """The `pack` operation (CLI and REST): params as in operations.PARAMS["pack"]."""
+    if not params.get("slug"):
+        raise InvalidInput("no slug given", "pass -s/--slug")
+    level = params.get("compress_level")
+    return pack_env(
+        settings,
+        params["slug"],
+        compress_level=DEFAULT_COMPRESS_LEVEL if level in (None, "") else level,
+        overwrite=bool(params.get("overwrite")),
+        progress=progress,
+    )
+
+
+def open_gzip_writer(fileobj, level: int, threads: int = -1):
+    """A multi-threaded writer of one standard gzip stream: python-isal for levels 0-3
+    (its whole range), zlib-ng for 4-9."""
+    if level <= 3:
+        from isal import igzip_threaded
+
+        return igzip_threaded.open(
+            fileobj, "wb", compresslevel=level, threads=threads, block_size=BLOCK_SIZE
+        )
+    from zlib_ng import gzip_ng_threaded
+
+    return gzip_ng_threaded.open(
+        fileobj, "wb", compresslevel=level, threads=threads, block_size=BLOCK_SIZE
+    )
+
+
+def _conda_env(prefix: Path, progress: Progress) -> CondaEnv:
+    """conda-pack's view of the env. Files pip deleted or overwrote do not stop the pack
+    (ADS packs with ignore_missing_files too); they are listed as warnings."""
+    progress.phase("packing")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            env = CondaEnv.from_prefix(str(prefix))
+        except CondaPackException as error:
+            text = str(error).strip()
+            if "deleted/overwritten" not in text:
+                raise BuildFailed(f"conda-pack cannot pack {prefix}: {text}") from None
+            progress.warn(text)
+            env = CondaEnv.from_prefix(str(prefix), ignore_missing_files=True)
+    for warning in caught:
+        progress.warn(str(warning.message).strip())
+    return env
+
+
+def _write_pack(env, prefix, manifest_file, output, level, threads, progress) -> tuple[str, int]:
+    total = 0
+    for file in env.files:
+        try:
+            total += os.lstat(file.source).st_size
+        except OSError:
+            pass
+    progress.phase("packing", total=total, unit="bytes")
+    manifest_bytes = _manifest_for_pack(prefix)
+    with open(output, "wb") as raw:
+        hashing = _HashingWriter(raw)
+        gzip_writer = open_gzip_writer(hashing, level, threads)
+        try:
+            # conda-pack's TarArchive, written into our gzip stream
+            with _StreamTarArchive(gzip_writer, "", mtime=time.time()) as archive:
+                packer = Packer(str(prefix), archive)
+                for file in env.files:
+                    progress.check_cancelled()
+                    if Path(file.source) == manifest_file:
+                        archive.add_bytes(file.source, manifest_bytes, file.target)
+                    else:
+                        packer.add(file)
+                    try:
+                        progress.advance(os.lstat(file.source).st_size)
+                    except OSError:
+                        pass
+                packer.finish()
+        finally:
+            gzip_writer.close()
+        raw.flush()
+        os.fsync(raw.fileno())
+    return hashing.sha256.hexdigest(), hashing.size
+
+
+def _manifest_for_pack(prefix: Path) -> bytes:
+    """The manifest as it goes into the tarball: without the fields that describe a pack
+    file (size_mb, sha256), which a tarball cannot know about itself."""
+    import yaml
+
+    document = read_manifest(prefix)
+    for field in PACK_FIELDS:
+        document["manifest"].pop(field, None)
+    return yaml.safe_dump(document, sort_keys=False).encode("utf-8")
+
+
+class _StreamTarArchive(TarArchive):
+    """conda-pack's TarArchive in tarfile's stream mode: a gzip stream cannot seek."""
+
+    def __enter__(self):
+        self.archive = tarfile.open(
+            fileobj=self.fileobj, mode="w|", format=tarfile.PAX_FORMAT, bufsize=BLOCK_SIZE
+        )
+        return self
+
+
+class _HashingWriter:
+    """Counts and hashes what goes to the file, so the pack is never read twice."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+def _check_level(level) -> int:
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"compress level must be an integer, got {level!r}") from None
+    if not 0 <= level <= 9:
+        raise InvalidInput(
+            f"compress level {level} is out of range",
+            f"use 0-9 (default {DEFAULT_COMPRESS_LEVEL}; 0-3 are the fast levels)",
+        )
+    return level
+
+
+def _read_sidecar(path: Path) -> dict:
+    try:
+        data = json.loads(_sidecar_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def _os_failure(error: OSError, output: Path) -> PackError:
+    if error.errno == errno.ENOSPC:
+        return BuildFailed(
+            f"the disk is full while writing {output}",
+            "free some space (or choose another --conda-pack-folder) and try again",
+        )
+    return BuildFailed(f"writing {output} failed: {error}")

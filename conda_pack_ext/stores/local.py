@@ -1,0 +1,171 @@
+"""A pack store in a local folder (`file:///absolute/folder`), laid out like Object Storage.
+
+A pack `<arch>/<name>/<version>/<slug>` has its metadata in the sidecar `<slug>.json`
+(`{"manifest": {...}}`). Files appear by atomic rename only, so a reader never sees a
+partial pack; the index is replaced under an fcntl lock after checking its version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit
+
+from ..errors import Conflict, InvalidInput, StoreError
+from ..progress import Progress
+from .base import INDEX_NAME, IndexChanged, ObjectInfo, PackStore
+
+COPY_CHUNK = 8 << 20
+SIDECAR_SUFFIX = ".json"
+
+
+def folder_from_uri(uri: str) -> Path:
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise InvalidInput(f"bad folder store URI {uri!r}", "use file:///absolute/folder")
+    path = Path(unquote(parts.path))
+    if not path.is_absolute():
+        raise InvalidInput(f"folder store {uri!r} is not absolute", "use file:///absolute/folder")
+    return path
+
+
+class LocalStore(PackStore):
+    def __init__(self, uri: str):
+        self.root = folder_from_uri(uri)
+        self.uri = self.root.as_uri()
+        self.prefix = ""
+
+    def path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise InvalidInput(f"key {key!r} leaves the store folder {self.root}")
+        return path
+
+    def object_uri(self, key: str) -> str:
+        return (self.root / key).as_uri()
+
+    @contextlib.contextmanager
+    def _lock(self, name: str):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / name, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def list_keys(self) -> Iterator[tuple[str, int]]:
+        if not self.root.is_dir():
+            return
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            names = set(files)
+            for name in sorted(files):
+                if name.startswith(".") or (name == INDEX_NAME and folder == str(self.root)):
+                    continue
+                if name.endswith(SIDECAR_SUFFIX) and name[: -len(SIDECAR_SUFFIX)] in names:
+                    continue
+                path = Path(folder) / name
+                yield path.relative_to(self.root).as_posix(), path.stat().st_size
+
+    def head(self, key: str) -> ObjectInfo | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        manifest = None
+        sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(sidecar.read_text())
+            if isinstance(data.get("manifest"), dict):
+                manifest = data["manifest"]
+        stat = path.stat()
+        return ObjectInfo(key, stat.st_size, manifest, f"{stat.st_mtime_ns}-{stat.st_ino}")
+
+    def upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex
+        partial = target.with_name(f".{target.name}.{token}.partial")
+        sidecar_partial = target.with_name(f".{target.name}.{token}.json.partial")
+        size = os.path.getsize(path)
+        progress.phase("uploading", total=size, unit="bytes")
+        try:
+            with open(path, "rb") as source, open(partial, "wb") as out:
+                while chunk := source.read(COPY_CHUNK):
+                    progress.check_cancelled()
+                    out.write(chunk)
+                    progress.advance(len(chunk))
+            sidecar_partial.write_text(json.dumps({"manifest": manifest}, indent=1))
+            with self._lock(".publish.lock"):
+                if target.exists() and not overwrite:
+                    raise Conflict(
+                        f"{self.object_uri(key)} already exists", "pass -o to replace it"
+                    )
+                # the object appears last: a visible pack always has its metadata
+                os.replace(sidecar_partial, target.with_name(target.name + SIDECAR_SUFFIX))
+                os.replace(partial, target)
+        except OSError as error:
+            raise StoreError(f"cannot write {target}: {error.strerror or error}") from None
+        finally:
+            for leftover in (partial, sidecar_partial):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+    def open(self, key: str, size: int) -> BinaryIO:
+        try:
+            return open(self.path(key), "rb")
+        except FileNotFoundError:
+            raise StoreError(f"{self.object_uri(key)} does not exist") from None
+
+    def delete(self, key: str) -> None:
+        path = self.path(key)
+        with self._lock(".publish.lock"):
+            for victim in (path, path.with_name(path.name + SIDECAR_SUFFIX)):
+                with contextlib.suppress(FileNotFoundError):
+                    victim.unlink()
+        # drop folders the pack leaves empty, never the store folder itself
+        folder = path.parent
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+    def _index_path(self) -> Path:
+        return self.root / INDEX_NAME
+
+    @staticmethod
+    def _tag(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def read_index(self) -> tuple[dict | None, str | None]:
+        try:
+            data = self._index_path().read_bytes()
+        except FileNotFoundError:
+            return None, None
+        try:
+            return json.loads(data), self._tag(data)
+        except ValueError:
+            # a damaged index is rebuilt by the next rescan; treat it as a stale version
+            return {"packs": []}, self._tag(data)
+
+    def write_index(self, document: dict, expected_tag: str | None) -> None:
+        data = json.dumps(document, indent=1, sort_keys=True).encode()
+        with self._lock(".index.lock"):
+            try:
+                current = self._tag(self._index_path().read_bytes())
+            except FileNotFoundError:
+                current = None
+            if current != expected_tag:
+                raise IndexChanged()
+            partial = self.root / f".{INDEX_NAME}.{uuid.uuid4().hex}.partial"
+            partial.write_bytes(data)
+            os.replace(partial, self._index_path())

@@ -1,0 +1,428 @@
+"""The OCI Object Storage store: `oci://bucket@namespace/prefix`, laid out as ADS does.
+
+Uploads over one part size go multipart: parts are read in order, each sent with its
+Content-MD5 by `parallelism` threads, and any failure or cancel aborts the upload.
+Downloads are parallel ranged GETs handed to the reader in order (RangedReader).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import random
+import threading
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from urllib.parse import urlsplit
+
+import oci
+import urllib3
+from oci._vendor.requests import exceptions as requests_errors
+
+from ..errors import AuthError, Conflict, InvalidInput, NotFound, StoreError
+from ..progress import Progress
+from ..settings import Settings
+from . import oci_auth
+from .base import INDEX_NAME, IndexChanged, ObjectInfo, PackStore, manifest_from_metadata
+
+# Ranged GETs larger than this are split; reads ahead hold parallelism x this in memory.
+DOWNLOAD_CHUNK = 8 << 20
+NETWORK_ERRORS = (requests_errors.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+def parse_oci_uri(uri: str) -> tuple[str, str, str]:
+    """(bucket, namespace, path) of oci://bucket@namespace/path."""
+    parts = urlsplit(uri)
+    bucket, _, namespace = parts.netloc.partition("@")
+    if parts.scheme != "oci" or not bucket or not namespace:
+        raise InvalidInput(f"bad Object Storage URI {uri!r}", "use oci://bucket@namespace/prefix")
+    return bucket, namespace, parts.path.strip("/")
+
+
+class OciStore(PackStore):
+    def __init__(self, uri: str, settings: Settings, client=None):
+        self.bucket, self.namespace, self.prefix = parse_oci_uri(uri)
+        self.uri = f"oci://{self.bucket}@{self.namespace}/{self.prefix}".rstrip("/")
+        self.settings = settings
+        self.part_size = int(settings.part_size_mb) << 20
+        self.parallelism = int(settings.parallelism)
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = oci_auth.object_storage_client(self.settings)
+        return self._client
+
+    def object_uri(self, key: str) -> str:
+        return f"oci://{self.bucket}@{self.namespace}/{key}"
+
+    # ---- errors ---------------------------------------------------------------------
+    def _call(self, method, *args, what: str, **kwargs):
+        """Call an SDK method, turning its failures into errors that say what to fix."""
+        try:
+            return method(*args, **kwargs)
+        except oci.exceptions.ServiceError as error:
+            raise self.translate(error, what) from None
+        except NETWORK_ERRORS as error:
+            raise self.unreachable(error, what) from None
+
+    def translate(self, error: oci.exceptions.ServiceError, what: str) -> Exception:
+        auth = oci_auth.describe_auth(self.settings)
+        code = error.code or ""
+        if error.status == 404 and code == "BucketNotFound":
+            return NotFound(
+                f"bucket {self.bucket!r} not found in namespace {self.namespace!r} "
+                f"(or auth {auth} may not read it)",
+                "check conda_pack_os_prefix (-p) in ~/.ads_ops/config.ini",
+            )
+        if error.status == 404 and code == "NamespaceNotFound":
+            return NotFound(
+                f"namespace {self.namespace!r} not found (or auth {auth} may not use it)",
+                "check the namespace in conda_pack_os_prefix (-p): oci://bucket@namespace/prefix",
+            )
+        if error.status == 401:
+            return AuthError(
+                f"Object Storage refused the credentials while trying to {what} (auth {auth})",
+                "check the auth mode (-a), --oci-config and --oci-profile, or refresh the "
+                "session token",
+            )
+        if error.status == 403 or code == "NotAuthorizedOrNotFound":
+            failure = AuthError(
+                f"not authorized to {what} in {self.object_uri('')} (auth {auth})",
+                "ask for a policy allowing object access in this bucket, or use another "
+                "profile (--oci-profile) or auth mode (-a)",
+            )
+            failure.status = 403
+            return failure
+        if error.status == 404:
+            return NotFound(f"{what}: not found ({code})")
+        if error.status == 412:
+            return Conflict(f"{what}: the object changed or already exists")
+        return StoreError(
+            f"Object Storage failed to {what}: {error.status} {code} "
+            f"(after {oci_auth.RETRY.attempts} attempts)",
+            "try again later",
+        )
+
+    def unreachable(self, error: Exception, what: str) -> StoreError:
+        endpoint = self.settings.os_endpoint or "the regional endpoint"
+        return StoreError(
+            f"cannot reach Object Storage at {endpoint} to {what} "
+            f"({type(error).__name__}, after {oci_auth.RETRY.attempts} attempts)",
+            "check the network, proxy settings and --os-endpoint",
+        )
+
+    # ---- listing and metadata -----------------------------------------------------------
+    def list_keys(self):
+        start = None
+        prefix = f"{self.prefix}/" if self.prefix else None
+        while True:
+            kwargs = {"fields": "name,size", "limit": self.page_limit}
+            if prefix:
+                kwargs["prefix"] = prefix
+            if start:
+                kwargs["start"] = start
+            page = self._call(
+                self.client.list_objects,
+                self.namespace,
+                self.bucket,
+                what=f"list {self.uri}",
+                **kwargs,
+            ).data
+            for summary in page.objects:
+                if summary.name != self.index_key and not summary.name.endswith("/"):
+                    yield summary.name, summary.size or 0
+            start = page.next_start_with
+            if not start:
+                return
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            response = self.client.head_object(self.namespace, self.bucket, key)
+        except oci.exceptions.ServiceError as error:
+            if error.status == 404 and error.code not in ("BucketNotFound", "NamespaceNotFound"):
+                return None
+            raise self.translate(error, f"read {self.object_uri(key)}") from None
+        except NETWORK_ERRORS as error:
+            raise self.unreachable(error, f"read {self.object_uri(key)}") from None
+        headers = response.headers
+        return ObjectInfo(
+            key,
+            int(headers.get("content-length") or 0),
+            manifest_from_metadata(headers.get("opc-meta-manifest")),
+            headers.get("etag", ""),
+        )
+
+    def check_access(self) -> None:
+        """One cheap request that fails with a clear error on a bad bucket or credentials."""
+        kwargs = {"fields": "name", "limit": 1}
+        if self.prefix:
+            kwargs["prefix"] = f"{self.prefix}/"
+        self._call(
+            self.client.list_objects,
+            self.namespace,
+            self.bucket,
+            what=f"list {self.uri}",
+            **kwargs,
+        )
+
+    # ---- upload ---------------------------------------------------------------------
+    def upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
+        size = os.path.getsize(path)
+        manifest_json = json.dumps(manifest)
+        condition = {} if overwrite else {"if_none_match": "*"}
+        progress.phase("uploading", total=size, unit="bytes")
+        if size <= self.part_size:
+            with open(path, "rb") as source:
+                data = source.read()
+            progress.check_cancelled()
+            self._call(
+                self.client.put_object,
+                self.namespace,
+                self.bucket,
+                key,
+                data,
+                content_length=len(data),
+                content_md5=_md5(data),
+                opc_meta={"manifest": manifest_json},
+                what=f"upload {self.object_uri(key)}",
+                **condition,
+            )
+            progress.advance(len(data))
+            return
+        details = oci.object_storage.models.CreateMultipartUploadDetails(
+            object=key, metadata={"opc-meta-manifest": manifest_json}
+        )
+        upload = self._call(
+            self.client.create_multipart_upload,
+            self.namespace,
+            self.bucket,
+            details,
+            what=f"start uploading {self.object_uri(key)}",
+            **condition,
+        ).data
+        try:
+            parts = self._upload_parts(key, upload.upload_id, path, progress)
+            progress.check_cancelled()
+            self._call(
+                self.client.commit_multipart_upload,
+                self.namespace,
+                self.bucket,
+                key,
+                upload.upload_id,
+                oci.object_storage.models.CommitMultipartUploadDetails(parts_to_commit=parts),
+                what=f"finish uploading {self.object_uri(key)}",
+                **condition,
+            )
+        except BaseException:
+            self._abort(key, upload.upload_id)
+            raise
+
+    def _upload_parts(self, key: str, upload_id: str, path: str, progress: Progress) -> list:
+        """Send the file's parts with at most `parallelism` in flight; in part order."""
+        done: dict[int, str] = {}
+        pending: dict[Future, tuple[int, int]] = {}
+        pool = ThreadPoolExecutor(self.parallelism, thread_name_prefix="upload-part")
+
+        def collect(block: bool) -> None:
+            if not pending:
+                return
+            finished, _ = wait(
+                list(pending), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED
+            )
+            for future in finished:
+                number, length = pending.pop(future)
+                done[number] = future.result()  # raises the part's error
+                progress.advance(length)
+
+        try:
+            with open(path, "rb") as source:
+                number = 0
+                while True:
+                    progress.check_cancelled()
+                    if len(pending) >= self.parallelism:
+                        collect(block=True)
+                        continue
+                    data = source.read(self.part_size)
+                    if not data:
+                        break
+                    number += 1
+                    future = pool.submit(self._upload_part, key, upload_id, number, data)
+                    pending[future] = (number, len(data))
+                    collect(block=False)
+            while pending:
+                progress.check_cancelled()
+                collect(block=True)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [
+            oci.object_storage.models.CommitMultipartUploadPartDetails(part_num=n, etag=done[n])
+            for n in sorted(done)
+        ]
+
+    def _upload_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        response = self._call(
+            self.client.upload_part,
+            self.namespace,
+            self.bucket,
+            key,
+            upload_id,
+            number,
+            data,
+            content_length=len(data),
+            content_md5=_md5(data),
+            what=f"upload part {number} of {self.object_uri(key)}",
+        )
+        return response.headers["etag"]
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(self.namespace, self.bucket, key, upload_id)
+        except Exception:  # noqa: BLE001 - best effort: the original error matters more
+            pass
+
+    # ---- download -------------------------------------------------------------------
+    def open(self, key: str, size: int):
+        chunk = max(1 << 20, min(self.part_size, DOWNLOAD_CHUNK))
+        return RangedReader(
+            lambda start, end: self._fetch(key, start, end), size, chunk, self.parallelism
+        )
+
+    def _fetch(self, key: str, start: int, end: int) -> bytes:
+        """Bytes start..end (inclusive), retried as a whole on 5xx, drops and short reads."""
+        policy = oci_auth.RETRY
+        what = f"download {self.object_uri(key)}"
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                response = self.client.get_object(
+                    self.namespace,
+                    self.bucket,
+                    key,
+                    range=f"bytes={start}-{end}",
+                    retry_strategy=oci.retry.NoneRetryStrategy(),
+                )
+                data = b"".join(response.data.raw.stream(1 << 20, decode_content=False))
+                if len(data) == end - start + 1:
+                    return data
+                failure: Exception = self.unreachable(ConnectionError("short read"), what)
+            except oci.exceptions.ServiceError as error:
+                if error.status < 500 and error.status != 429:
+                    raise self.translate(error, what) from None
+                failure = self.translate(error, what)
+            except NETWORK_ERRORS as error:
+                failure = self.unreachable(error, what)
+            if attempt < policy.attempts:
+                time.sleep(
+                    random.uniform(
+                        0, min(policy.max_wait_seconds, policy.base_seconds * 2 ** (attempt - 1))
+                    )
+                )
+        raise failure
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(self.namespace, self.bucket, key)
+        except oci.exceptions.ServiceError as error:
+            if error.status != 404 or error.code in ("BucketNotFound", "NamespaceNotFound"):
+                raise self.translate(error, f"delete {self.object_uri(key)}") from None
+        except NETWORK_ERRORS as error:
+            raise self.unreachable(error, f"delete {self.object_uri(key)}") from None
+
+    # ---- index ----------------------------------------------------------------------
+    def read_index(self):
+        try:
+            response = self.client.get_object(self.namespace, self.bucket, self.index_key)
+            data = response.data.content
+        except oci.exceptions.ServiceError as error:
+            if error.status == 404 and error.code not in ("BucketNotFound", "NamespaceNotFound"):
+                return None, None
+            raise self.translate(error, f"read {self.object_uri(self.index_key)}") from None
+        except NETWORK_ERRORS as error:
+            raise self.unreachable(error, f"read {self.object_uri(self.index_key)}") from None
+        try:
+            document = json.loads(data)
+        except ValueError:
+            document = {"packs": []}
+        return document, response.headers.get("etag")
+
+    def write_index(self, document: dict, expected_tag: str | None) -> None:
+        data = json.dumps(document, indent=1, sort_keys=True).encode()
+        condition = {"if_match": expected_tag} if expected_tag else {"if_none_match": "*"}
+        try:
+            self.client.put_object(
+                self.namespace,
+                self.bucket,
+                self.index_key,
+                data,
+                content_type="application/json",
+                content_md5=_md5(data),
+                **condition,
+            )
+        except oci.exceptions.ServiceError as error:
+            if error.status in (409, 412):
+                raise IndexChanged() from None
+            raise self.translate(error, f"write {self.object_uri(self.index_key)}") from None
+        except NETWORK_ERRORS as error:
+            raise self.unreachable(error, f"write {self.object_uri(self.index_key)}") from None
+
+
+def _md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+class RangedReader(io.RawIOBase):
+    """A read-only stream over an object fetched as parallel ranged GETs, in order.
+
+    Up to `parallelism` ranges are in flight; their bytes are handed out strictly in
+    order, so the reader sees one sequential stream. Closing it stops the read-ahead."""
+
+    def __init__(self, fetch, size: int, chunk: int, parallelism: int):
+        self._fetch = fetch
+        self._ranges = deque(
+            (start, min(start + chunk, size) - 1) for start in range(0, size, chunk)
+        )
+        self._pool = ThreadPoolExecutor(max(1, parallelism), thread_name_prefix="download")
+        self._ahead = max(1, parallelism)
+        self._in_flight: deque[Future] = deque()
+        self._buffer = memoryview(b"")
+        self._lock = threading.Lock()
+        self.size = size
+        self._fill()
+
+    def _fill(self) -> None:
+        while self._ranges and len(self._in_flight) < self._ahead:
+            start, end = self._ranges.popleft()
+            self._in_flight.append(self._pool.submit(self._fetch, start, end))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        with self._lock:
+            if not self._buffer:
+                if not self._in_flight:
+                    return 0
+                future = self._in_flight.popleft()
+                self._buffer = memoryview(future.result())
+                self._fill()
+            count = min(len(buffer), len(self._buffer))
+            buffer[:count] = self._buffer[:count]
+            self._buffer = self._buffer[count:]
+            return count
+
+    def close(self) -> None:
+        if not self.closed:
+            for future in self._in_flight:
+                future.cancel()
+            self._in_flight.clear()
+            self._ranges.clear()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        super().close()
+
+
+__all__ = ["OciStore", "RangedReader", "parse_oci_uri", "INDEX_NAME"]

@@ -1,0 +1,323 @@
+"""Publish, unpublish, list and resolve packs in the configured store.
+
+The store is `settings.store_uri`: `oci://bucket@namespace/prefix` or a folder. Packs are
+laid out and described exactly as ADS does (object name, `manifest` metadata), with our
+`sha256` and `size_mb` in the manifest and an index beside them (index.py). Packs that
+ADS published have no index entry: a rescan finds them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import posixpath
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..envfile import validate_slug
+from ..errors import Conflict, InvalidInput, NotFound
+from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from ..progress import Progress
+from ..settings import Settings
+from .base import PackStore, open_store
+from .index import entries, make_entry, remove_paths, update_index, upsert
+from .oci_store import OciStore, parse_oci_uri
+
+HASH_CHUNK = 8 << 20
+# params of publish that belong to creating the env (publish -f)
+CREATE_PARAMS = ("environment_file", "environment", "name", "version", "gpu", "no_kernel", "image")
+
+
+@dataclass
+class StorePackSource:
+    """A published pack as the install pipeline reads it (install.PackSource)."""
+
+    store: PackStore = field(repr=False)
+    key: str
+    uri: str
+    size: int | None
+    sha256: str | None
+    slug: str | None
+    manifest: dict | None = None
+    filename: str = ""
+
+    def __post_init__(self):
+        self.filename = self.filename or f"{posixpath.basename(self.key)}.tar.gz"
+
+    @contextlib.contextmanager
+    def open(self):
+        stream = self.store.open(self.key, self.size or 0)
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def file_sha256(path: Path, progress: Progress) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        while chunk := source.read(HASH_CHUNK):
+            progress.check_cancelled()
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---- publish --------------------------------------------------------------------------
+
+
+def publish_operation(params: dict, settings: Settings, progress: Progress) -> dict:
+    """Publish the env `slug` (creating it first from `environment_file`, and packing it
+    when it has no current pack) to the store; returns `{slug, uri, sha256, size, ...}`."""
+    overwrite = bool(params.get("overwrite"))
+    if params.get("environment_file") or params.get("environment"):
+        slug = _create_env(params, settings, progress)
+    elif params.get("slug"):
+        slug = params["slug"]
+    else:
+        raise InvalidInput("give the slug of an environment (-s) or an environment file (-f)")
+    validate_slug(slug)
+    prefix = env_prefix(settings.pack_folder, slug)
+    if not prefix.is_dir():
+        raise NotFound(
+            f"no environment {slug!r} in {settings.pack_folder}",
+            "create it with `conda-pack-ext create -f ENV.yaml`, or publish with -f ENV.yaml",
+        )
+    manifest = dict(read_manifest(prefix)["manifest"])
+    store = open_store(settings.store_uri, settings)
+    key = store.pack_key(_with_identity(manifest, slug), slug)
+    # Collisions before the (long) packing: every listing page under the prefix.
+    progress.phase("checking the store")
+    existing = store.find_slug(slug)
+    if existing and not overwrite:
+        raise Conflict(
+            f"slug {slug!r} is already published: {', '.join(map(store.object_uri, existing))}",
+            "pass -o to replace it, or publish under another slug",
+        )
+    pack_file, sha256 = _current_pack(slug, settings, progress)
+    manifest = dict(read_manifest(prefix)["manifest"])  # packing recorded size and sha256
+    size = pack_file.stat().st_size
+    if not sha256:
+        progress.phase("checksumming", total=size, unit="bytes")
+        sha256 = file_sha256(pack_file, progress)
+    published = clean_fields(
+        {
+            **_with_identity(manifest, slug),
+            "type": manifest.get("type") or "published",
+            "create_date": ads_create_date(),
+            "size_mb": round(size / 2**20, 2),
+            "pack_path": key,
+            "pack_uri": store.object_uri(key),
+            "sha256": sha256,
+        }
+    )
+    progress.check_cancelled()
+    store.upload(key, str(pack_file), published, progress, overwrite)
+    entry = make_entry(
+        published, path=key, uri=store.object_uri(key), sha256=sha256, size=size, published=_now()
+    )
+    entry["slug"] = slug
+    try:
+        update_index(store, upsert(entry))
+    except BaseException:
+        store.delete(key)  # nothing half-published: no object without its index entry
+        raise
+    replaced = [k for k in existing if k != key]
+    for stale in replaced:  # -o replaces the slug wherever it was published before
+        store.delete(stale)
+    if replaced:
+        update_index(store, remove_paths(set(replaced)))
+    return {
+        "slug": slug,
+        "uri": store.object_uri(key),
+        "sha256": sha256,
+        "size": size,
+        "size_mb": published["size_mb"],
+        "store": store.uri,
+        "path": key,
+        "overwritten": bool(existing),
+        "manifest": published,
+    }
+
+
+def _with_identity(manifest: dict, slug: str) -> dict:
+    """The manifest with the fields the object name needs (as ADS fills them)."""
+    missing = [name for name in ("name", "version") if not manifest.get(name)]
+    if missing:
+        raise InvalidInput(
+            f"the manifest of {slug!r} has no {' or '.join(missing)}",
+            f"add them to {slug}_manifest.yaml or re-create the environment",
+        )
+    return {**manifest, "slug": slug, "arch_type": manifest.get("arch_type") or "CPU"}
+
+
+def _create_env(params: dict, settings: Settings, progress: Progress) -> str:
+    """publish -f: create the env with the create operation; returns its slug."""
+    from ..create import create_operation
+
+    create_params = {k: params[k] for k in CREATE_PARAMS if params.get(k) is not None}
+    create_params["overwrite"] = bool(params.get("overwrite"))
+    result = create_operation(create_params, settings, progress)
+    return result["slug"]
+
+
+def _current_pack(slug: str, settings: Settings, progress: Progress) -> tuple[Path, str | None]:
+    """The env's current pack file and its sha256; packs the env when it has none."""
+    from ..pack import find_pack, pack_env, pack_info
+
+    found = find_pack(settings, slug)
+    if found is not None:
+        return found, (pack_info(settings, slug) or {}).get("sha256") or None
+    packed = pack_env(settings, slug, overwrite=True, progress=progress)
+    return Path(packed["pack_path"]), packed.get("sha256")
+
+
+# ---- unpublish ------------------------------------------------------------------------
+
+
+def unpublish_operation(params: dict, settings: Settings, progress: Progress) -> dict:
+    """Remove every published object of `slug` under the prefix, and its index entries."""
+    slug = validate_slug(params.get("slug") or "")
+    store = open_store(settings.store_uri, settings)
+    progress.phase("finding the pack")
+    document, _ = store.read_index()
+    keys = {e["path"] for e in entries(document) if _entry_slug(e) == slug}
+    keys.update(store.find_slug(slug))
+    if not keys:
+        raise NotFound(
+            f"slug {slug!r} is not published under {store.uri}",
+            "see `conda-pack-ext list --published`",
+        )
+    progress.phase("removing")
+    for key in sorted(keys):
+        store.delete(key)
+    update_index(store, remove_paths(keys))
+    return {
+        "slug": slug,
+        "removed": [store.object_uri(k) for k in sorted(keys)],
+        "store": store.uri,
+    }
+
+
+# ---- list, rescan, resolve ------------------------------------------------------------
+
+
+def _entry_slug(entry: dict) -> str:
+    return posixpath.basename(entry["path"])
+
+
+def list_published(settings: Settings, rescan: bool = False) -> list[dict]:
+    """The packs published under the store prefix, from the index (one request), or from
+    a listing of every object and its metadata when `rescan` (which rewrites the index).
+    A prefix without an index is rescanned."""
+    store = open_store(settings.store_uri, settings)
+    if not rescan:
+        document, _ = store.read_index()
+        if document is not None:
+            return entries(document)
+    return rescan_store(store, int(getattr(settings, "parallelism", 8)))
+
+
+def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
+    """List every object under the prefix, read each one's metadata, rewrite the index."""
+    started = _now()
+    keys = [key for key, _ in store.list_keys()]
+    with ThreadPoolExecutor(max(1, min(parallelism, 16))) as pool:
+        infos = list(pool.map(store.head, keys))
+    document, _ = store.read_index()
+    previous = {e["path"]: e for e in entries(document)}
+    scanned = {}
+    for info in infos:
+        if info is None:
+            continue
+        entry = _entry_from_object(store, info, previous.get(info.key))
+        if entry:
+            scanned[entry["path"]] = entry
+
+    def change(old: list[dict]) -> list[dict]:
+        # keep what was published while we scanned; everything else is as found
+        fresh = [e for e in old if e["path"] not in scanned and str(e.get("published")) > started]
+        return [*scanned.values(), *fresh]
+
+    return update_index(store, change)
+
+
+def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | None:
+    manifest = info.manifest
+    slug = posixpath.basename(info.key)
+    if manifest is None:
+        # a bare object in ADS's layout (<arch>/<name>/<version>/<slug>) is still a pack
+        parts = info.key[len(store.prefix) :].strip("/").split("/")
+        if len(parts) != 4:
+            return None
+        manifest = {"name": parts[1], "version": parts[2], "arch_type": parts[0].upper()}
+    published = previous.get("published") if previous else None
+    entry = make_entry(
+        manifest,
+        path=info.key,
+        uri=store.object_uri(info.key),
+        sha256=manifest.get("sha256"),
+        size=info.size,
+        published=published,
+    )
+    entry["slug"] = slug
+    if entry.get("size_mb") is None:
+        entry["size_mb"] = round(info.size / 2**20, 2)
+    return entry
+
+
+def _source(store: PackStore, key: str, slug: str | None) -> StorePackSource | None:
+    info = store.head(key)
+    if info is None:
+        return None
+    manifest = info.manifest or {}
+    return StorePackSource(
+        store=store,
+        key=key,
+        uri=store.object_uri(key),
+        size=info.size,
+        sha256=manifest.get("sha256"),
+        slug=slug,
+        manifest=info.manifest,
+    )
+
+
+def resolve_slug(slug: str, settings: Settings) -> StorePackSource:
+    """The published pack of `slug`: through the index, else through a rescan."""
+    validate_slug(slug)
+    store = open_store(settings.store_uri, settings)
+    document, _ = store.read_index()
+    for entry in entries(document):
+        if _entry_slug(entry) == slug:
+            source = _source(store, entry["path"], slug)
+            if source:
+                return source
+    for entry in rescan_store(store, int(settings.parallelism)):
+        if _entry_slug(entry) == slug:
+            source = _source(store, entry["path"], slug)
+            if source:
+                return source
+    raise NotFound(
+        f"slug {slug!r} is not published under {store.uri}",
+        "see `conda-pack-ext list --published`, or check -p / conda_pack_os_prefix",
+    )
+
+
+def source_for_uri(uri: str, settings: Settings) -> StorePackSource:
+    """A source for `oci://bucket@namespace/path/to/object`."""
+    if not uri.startswith("oci://"):
+        raise InvalidInput(f"unsupported pack URI {uri!r}", "use oci://bucket@namespace/path")
+    bucket, namespace, path = parse_oci_uri(uri)
+    if not path:
+        raise InvalidInput(f"{uri!r} names no object", "use oci://bucket@namespace/path/to/pack")
+    store = OciStore(f"oci://{bucket}@{namespace}", settings)
+    source = _source(store, path, None)
+    if source is None:
+        raise NotFound(f"{uri} does not exist", "check the URI (list --published shows them)")
+    source.slug = posixpath.basename(path)  # ADS installs a URI under its last component
+    return source

@@ -1,0 +1,131 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import * as React from 'react';
+
+import { CondaPacksPanel } from '../components/CondaPacksPanel';
+import { StatusSection } from '../components/StatusSection';
+import { StatusModel } from '../model';
+import { errorFromResponse } from '../request';
+import { ILoadable, IStatus } from '../tokens';
+
+const trans = nullTranslator.load('conda_pack_ext');
+
+const STATUS: IStatus = {
+  version: '0.1.0',
+  builders: [
+    { name: 'rattler', kind: 'embedded', version: '0.28.1', path: null },
+    { name: 'micromamba', kind: 'external', path: '/usr/local/bin/micromamba' }
+  ],
+  engine: 'rattler',
+  conda_pack_folder: '/home/user/conda',
+  store_uri: 'oci://packs@tenancy/conda_environments',
+  auth: 'api_key',
+  config_path: '/home/user/.ads_ops/config.ini'
+};
+
+function renderState(state: ILoadable<IStatus>, onRefresh = jest.fn()) {
+  render(<StatusSection state={state} trans={trans} onRefresh={onRefresh} />);
+  return onRefresh;
+}
+
+/** The text shown next to a label of the facts list. */
+function valueOf(label: string): string {
+  const fact = screen.getByRole('group', { name: label });
+  return within(fact).getByRole('definition').textContent ?? '';
+}
+
+describe('StatusSection', () => {
+  it('shows the engine, builders, pack folder, store and auth mode', () => {
+    renderState({ data: STATUS, error: null, loading: false });
+    expect(valueOf('Engine')).toBe('rattler');
+    const builders = screen
+      .getAllByRole('listitem')
+      .map(item => item.textContent);
+    expect(builders).toEqual([
+      'rattler (embedded, 0.28.1)',
+      'micromamba (external, /usr/local/bin/micromamba)'
+    ]);
+    expect(valueOf('Pack folder')).toBe('/home/user/conda');
+    expect(valueOf('Store')).toBe(
+      'OCI Object Storageoci://packs@tenancy/conda_environments'
+    );
+    expect(valueOf('Authentication')).toBe('API key (OCI config file)');
+  });
+
+  it('tells the user to install the server part when its routes are missing', () => {
+    renderState({
+      data: null,
+      error: errorFromResponse(404, 'Not Found'),
+      loading: false
+    });
+    expect(screen.getByRole('alert').textContent).toBe(
+      'The conda-pack-ext server extension is not installed or not enabled.' +
+        'Run: pip install conda-pack-ext, then restart JupyterLab.'
+    );
+  });
+
+  it('asks the server again from the refresh button', () => {
+    const onRefresh = renderState({
+      data: STATUS,
+      error: null,
+      loading: false
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh status' }));
+    expect(onRefresh).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('StatusModel', () => {
+  it('holds the answer, then the error of a later failed refresh', async () => {
+    let answer: () => Promise<IStatus> = async () => STATUS;
+    const model = new StatusModel(() => answer());
+    const seen: boolean[] = [];
+    model.changed.connect((_, state) => seen.push(state.loading));
+
+    await model.refresh();
+    expect(model.state.data?.engine).toBe('rattler');
+
+    answer = async () => {
+      throw errorFromResponse(500, {
+        code: 'error',
+        message: 'config.ini is unreadable'
+      });
+    };
+    await model.refresh();
+    expect(model.state.data).toBeNull();
+    expect(model.state.error?.message).toBe('config.ini is unreadable');
+    expect(seen).toEqual([true, false, true, false]);
+  });
+});
+
+describe('CondaPacksPanel', () => {
+  it('shows one tab per section and the selected one', async () => {
+    render(
+      <CondaPacksPanel
+        trans={trans}
+        sections={[
+          {
+            id: 'status',
+            label: 'Status',
+            render: () => <p>status content</p>
+          },
+          {
+            id: 'installed',
+            label: 'Installed',
+            render: () => <p>installed content</p>
+          }
+        ]}
+      />
+    );
+    expect(screen.getByRole('tabpanel').textContent).toBe('status content');
+    await act(async () => {
+      fireEvent.click(screen.getByRole('tab', { name: 'Installed' }));
+    });
+    expect(
+      screen
+        .getByRole('tab', { name: 'Installed' })
+        .getAttribute('aria-selected')
+    ).toBe('true');
+    expect(screen.getByRole('tabpanel').textContent).toBe('installed content');
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Playwright configuration for the browser tests, on Galata's defaults.
+ *
+ * The browser is Debian's Chromium (/usr/bin/chromium): Playwright's own browser downloads
+ * are not used. The Jupyter server keeps token authentication on; the token is made here
+ * once per run, handed to the server through its environment and sent by the browser in
+ * an Authorization header.
+ */
+const crypto = require('crypto');
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+// Worker processes inherit the environment of the main process, so every process of a run
+// sees the same token and port.
+process.env.CONDA_PACK_EXT_UI_TOKEN ||= crypto.randomBytes(24).toString('hex');
+process.env.CONDA_PACK_EXT_UI_PORT ||= '8898';
+const baseURL = `http://127.0.0.1:${process.env.CONDA_PACK_EXT_UI_PORT}`;
+
+module.exports = {
+  ...baseConfig,
+  // One worker: the machine has two cores and JupyterLab is the heavy part.
+  workers: 1,
+  retries: 0,
+  reporter: [['list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    baseURL,
+    extraHTTPHeaders: {
+      Authorization: `token ${process.env.CONDA_PACK_EXT_UI_TOKEN}`
+    },
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run'
+      ]
+    },
+    // Video recording needs Playwright's downloaded ffmpeg.
+    video: 'off',
+    trace: 'retain-on-failure'
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: `${baseURL}/api/status?token=${process.env.CONDA_PACK_EXT_UI_TOKEN}`,
+    timeout: 120 * 1000,
+    // Never test against a server started elsewhere: it would not have our temporary set-up.
+    reuseExistingServer: false,
+    // SIGTERM lets the server shut down and remove its temporary folder.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 },
+    stdout: 'pipe',
+    stderr: 'pipe'
+  }
+};
