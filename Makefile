@@ -21,16 +21,22 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # The Python package in editable mode, with the frontend built by jlpm (from jupyterlab).
-$(VENV)/.installed: $(BIN)/python pyproject.toml package.json
+$(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock
 	$(BIN)/python -m pip install -q "jupyterlab>=4.6,<4.7" "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.5" editables
 	$(BIN)/jlpm install
 	$(BIN)/jlpm build
 	$(BIN)/python -m pip install -q --no-build-isolation -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite .
+	$(BIN)/jupyter-builder develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix conda_pack_ext
 	touch $@
 
-setup: $(VENV)/.installed
+# Rebuild the frontend when its sources change (the develop link serves it from the tree).
+FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
+$(VENV)/.frontend-built: $(FRONTEND_SOURCES) | $(VENV)/.installed
+	$(BIN)/jlpm build
+	touch $@
+
+setup: $(VENV)/.installed $(VENV)/.frontend-built
 
 # Debian packages: Chromium for the browser tests, Podman (Docker API) for container builds.
 system-deps:
@@ -64,7 +70,7 @@ podman-service: system-deps
 	    || { echo "podman service did not start:"; cat /tmp/podman-service.log; exit 1; }; \
 	fi
 
-ui-tests/node_modules/.installed: ui-tests/package.json
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/jlpm install
 	touch $@
 
@@ -89,7 +95,21 @@ jest: setup
 ui-test: setup system-deps ui-tests/node_modules/.installed
 	cd ui-tests && $(BIN)/jlpm playwright test
 
-test: lint pytest jest ui-test
-	@echo "all checks passed"
+# Every check, each runner's output kept in $(TEST_LOGS), then one closing line with the
+# counts of all runners together: "tests: N passed, N failed, N skipped".
+TEST_LOGS := .cache/test-logs
+test:
+	@mkdir -p $(TEST_LOGS)
+	$(MAKE) --no-print-directory lint
+	set -o pipefail; $(MAKE) --no-print-directory pytest 2>&1 | tee $(TEST_LOGS)/pytest.log
+	set -o pipefail; $(MAKE) --no-print-directory jest 2>&1 | tee $(TEST_LOGS)/jest.log
+	set -o pipefail; $(MAKE) --no-print-directory ui-test 2>&1 | tee $(TEST_LOGS)/ui-test.log
+	@pytest=$$(grep -E '^=+ .* in [0-9.]+s' $(TEST_LOGS)/pytest.log | tail -1); \
+	jest=$$(grep -E '^Tests:' $(TEST_LOGS)/jest.log | tail -1); \
+	galata=$$(grep -E '^ +[0-9]+ (passed|failed|skipped|flaky)' $(TEST_LOGS)/ui-test.log); \
+	echo "pytest: $$pytest"; echo "jest: $$jest"; echo "galata:" $$galata; \
+	count() { printf '%s\n' "$$pytest" "$$jest" "$$galata" | grep -oE "[0-9]+ $$1" \
+	  | awk '{n += $$1} END {print n + 0}'; }; \
+	echo "tests: $$(count passed) passed, $$(count failed) failed, $$(count skipped) skipped"
 
 .PHONY: help setup system-deps podman-service lab lint pytest jest ui-test test

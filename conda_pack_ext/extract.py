@@ -1,11 +1,19 @@
 """Safe streaming extraction of a pack: one pass over a stream, no seeking, no full read
 into memory; the compressed bytes are hashed as they go by.
 
-Members are checked with rules stricter than Python's tarfile `data` filter: absolute
-names and `..` components are refused (the `data` filter would strip or resolve them),
-as are device and fifo members, setuid/setgid/sticky bits, and links whose target
-leaves the destination. One refused member aborts the whole extraction; the caller
-extracts into a temporary folder and removes it on any failure.
+Rules (stricter than Python's tarfile `data` filter, whose modes and owners we follow):
+absolute names and `..` components are refused (the `data` filter would strip or resolve
+them), as are device and fifo members, setuid/setgid/sticky bits, absolute link targets,
+links whose target leaves the destination, and writes through a symlink that leads out of
+it. Files get the archive's mode without group/other write, and no owner change. One
+refused member aborts the whole extraction; the caller extracts into a temporary folder
+and removes it on any failure.
+
+Speed: the tar headers are parsed by tarfile in stream mode, but the files are written
+here with plain os calls (no realpath storm per member, no chown, no buffered-IO setup),
+and small files' contents are written by a few threads while the next headers are read
+and the next block is decompressed (ISA-L, in its own thread): creating many files is
+system-call bound, and those calls run without the GIL.
 """
 
 from __future__ import annotations
@@ -15,8 +23,12 @@ import errno
 import hashlib
 import io
 import lzma
+import os
+import posixpath
 import stat
 import tarfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +46,12 @@ READ_BLOCK = 1 << 20
 # that slicing off a 512-byte header does not copy much.
 TAR_STREAM_BUFFER = 256 * 1024
 SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+# Files up to this size are read into memory and written by a worker thread; larger ones
+# are streamed to disk by the reading thread.
+THREADED_FILE_LIMIT = 4 << 20
+# At most this many bytes of file contents wait for a writer thread.
+MAX_BYTES_IN_FLIGHT = 64 << 20
+WRITER_THREADS = 3
 
 
 class UnsafeMember(InvalidInput):
@@ -109,8 +127,8 @@ def open_decompressed(stream: io.BufferedReader):
     )
 
 
-def check_member(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo:
-    """The tarfile filter: refuse what could escape or harm, then apply the `data` rules."""
+def checked_name(member: tarfile.TarInfo) -> str:
+    """The member's normalized relative name, after refusing what could escape or harm."""
     name = member.name
     parts = PurePosixPath(name).parts
     if name.startswith("/") or (parts and parts[0].endswith(":")):
@@ -128,10 +146,168 @@ def check_member(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo:
     if member.issym() or member.islnk():
         if member.linkname.startswith("/"):
             raise UnsafeMember(name, f"link to absolute path {member.linkname!r}")
+    if member.islnk() and ".." in PurePosixPath(member.linkname).parts:
+        raise UnsafeMember(name, f"hard link to {member.linkname!r}")
+    if not parts and not member.isdir():
+        raise UnsafeMember(name, "no file name")
+    return "/".join(parts)
+
+
+def file_mode(member: tarfile.TarInfo) -> int:
+    """The `data` filter's mode: no group/other write; executable for all only if the
+    owner may execute; always owner read/write."""
+    mode = member.mode & 0o755
+    if not mode & 0o100:
+        mode &= ~0o111
+    return mode | 0o600
+
+
+class TreeWriter:
+    """Creates members under `root`. Directories and links are made at once by the reading
+    thread; file contents go to a small pool of writer threads."""
+
+    def __init__(self, root: Path, threads: int = WRITER_THREADS):
+        self.root = os.path.realpath(root)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="extract")
+        self._in_flight: deque[tuple[Future, int]] = deque()
+        self._in_flight_bytes = 0
+        self._pending: dict[str, Future] = {}  # target path -> its write
+        self._dirs: dict[str, str] = {"": self.root}  # relative dir -> real path
+        self._symlinks: set[str] = set()
+
+    # -- paths --
+
+    def _inside(self, path: str) -> bool:
+        return path == self.root or path.startswith(self.root + os.sep)
+
+    def _real_dir(self, name: str, member: str) -> str:
+        """The real path of directory `name`, created if missing; refuses one reached
+        through a symlink that leads out of the root."""
+        known = self._dirs.get(name)
+        if known is not None:
+            return known
+        parent, base = posixpath.split(name)
+        path = os.path.join(self._real_dir(parent, member), base)
+        if os.path.islink(path):
+            path = os.path.realpath(path)
+            if not self._inside(path):
+                raise UnsafeMember(member, "path leads through a link out of the environment")
+        else:
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                pass
+        if not os.path.isdir(path):
+            raise UnsafeMember(member, f"{name!r} is not a directory")
+        self._dirs[name] = path
+        return path
+
+    def _target(self, name: str, member: str) -> str:
+        parent, base = posixpath.split(name)
+        return os.path.join(self._real_dir(parent, member), base)
+
+    def _make_room(self, path: str) -> None:
+        """Let an earlier write of the same path finish, then remove what is there (a later
+        member replaces an earlier one, as with tar; directories are never replaced)."""
+        earlier = self._pending.pop(path, None)
+        if earlier is not None:
+            earlier.result()
+        if os.path.lexists(path):
+            if os.path.isdir(path) and not os.path.islink(path):
+                raise FileExistsError(errno.EEXIST, "a directory is in the way", path)
+            os.unlink(path)
+
+    # -- members --
+
+    def add(self, member: tarfile.TarInfo, name: str, archive: tarfile.TarFile) -> None:
+        if member.isdir():
+            self._real_dir(name, member.name)
+        elif member.isreg():
+            self._add_file(member, name, archive)
+        elif member.issym():
+            self._add_symlink(member, name)
+        else:
+            self._add_hardlink(member, name)
+
+    def _add_file(self, member, name, archive) -> None:
+        path = self._target(name, member.name)
+        self._make_room(path)
+        source = archive.extractfile(member)
+        mode, mtime = file_mode(member), member.mtime
+        if member.size > THREADED_FILE_LIMIT:
+            _write_file(path, _chunks(source), mode, mtime)
+            return
+        data = source.read()
+        if len(data) != member.size:
+            raise tarfile.ReadError(f"unexpected end of data in {member.name!r}")
+        while self._in_flight and self._in_flight_bytes + len(data) > MAX_BYTES_IN_FLIGHT:
+            done, size = self._in_flight.popleft()
+            done.result()
+            self._in_flight_bytes -= size
+        future = self._pool.submit(_write_file, path, (data,), mode, mtime)
+        self._pending[path] = future
+        self._in_flight.append((future, len(data)))
+        self._in_flight_bytes += len(data)
+
+    def _add_symlink(self, member, name) -> None:
+        path = self._target(name, member.name)
+        resolved = os.path.realpath(os.path.join(os.path.dirname(path), member.linkname))
+        if not self._inside(resolved):
+            raise UnsafeMember(member.name, f"link to {member.linkname!r} leaves the environment")
+        self._make_room(path)
+        os.symlink(member.linkname, path)
+        self._symlinks.add(name)
+        # directories reached through this name must be resolved again
+        self._dirs = {
+            d: real for d, real in self._dirs.items() if d != name and not d.startswith(name + "/")
+        }
+
+    def _add_hardlink(self, member, name) -> None:
+        source = self._target("/".join(PurePosixPath(member.linkname).parts), member.name)
+        earlier = self._pending.get(source)
+        if earlier is not None:
+            earlier.result()
+        resolved = os.path.realpath(source)
+        if not self._inside(resolved):
+            raise UnsafeMember(member.name, f"link to {member.linkname!r} leaves the environment")
+        if not os.path.isfile(resolved):
+            raise UnsafeMember(member.name, f"hard link to missing {member.linkname!r}")
+        path = self._target(name, member.name)
+        self._make_room(path)
+        os.link(resolved, path)
+
+    def finish(self) -> None:
+        """Wait for every write, then check that no symlink leads out (a later member can
+        change where an earlier link's relative target resolves)."""
+        self._pool.shutdown(wait=True)
+        for future, _ in self._in_flight:
+            future.result()
+        for name in sorted(self._symlinks):
+            if not self._inside(os.path.realpath(os.path.join(self.root, name))):
+                raise UnsafeMember(name, "link leads out of the environment")
+
+    def abort(self) -> None:
+        """Stop: no write may land after the caller deletes the folder."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(source):
+    while chunk := source.read(READ_BLOCK):
+        yield chunk
+
+
+def _write_file(path: str, chunks, mode: int, mtime: float) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, mode)
     try:
-        return tarfile.data_filter(member, destination)
-    except tarfile.FilterError as error:
-        raise UnsafeMember(name, str(error)) from None
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
+        os.fchmod(fd, mode)  # the umask narrowed the mode given to open
+        os.utime(fd, ns=(int(mtime * 1e9),) * 2)
+    finally:
+        os.close(fd)
 
 
 def extract_stream(
@@ -150,26 +326,21 @@ def extract_stream(
     progress.phase("extracting", total=total_bytes, unit="bytes")
     hashing = HashingReader(stream, check_cancelled=progress.check_cancelled)
     buffered = io.BufferedReader(hashing, buffer_size=READ_BLOCK)
-    files = 0
-    unpacked = 0
-
-    def members(archive: tarfile.TarFile):
-        nonlocal files, unpacked
-        for member in archive:
-            progress.check_cancelled()
-            progress.update(hashing.count)
-            files += 1
-            unpacked += member.size if member.isreg() else 0
-            yield member
-
+    files = unpacked = reported = 0
+    writer = TreeWriter(destination)
     try:
         tar_bytes = open_decompressed(buffered)
         try:
-            with tarfile.open(
-                fileobj=tar_bytes, mode="r|", bufsize=TAR_STREAM_BUFFER, errorlevel=1
-            ) as archive:
-                archive.copybufsize = READ_BLOCK
-                archive.extractall(destination, members=members(archive), filter=check_member)
+            with tarfile.open(fileobj=tar_bytes, mode="r|", bufsize=TAR_STREAM_BUFFER) as archive:
+                for member in archive:
+                    progress.check_cancelled()
+                    if hashing.count != reported:  # once per block read, not per member
+                        reported = hashing.count
+                        progress.update(reported)
+                    writer.add(member, checked_name(member), archive)
+                    files += 1
+                    unpacked += member.size if member.isreg() else 0
+            writer.finish()
             # Read past the tar end marker and the compressed trailer: the checksum covers
             # the whole file, and a damaged gzip trailer (CRC, length) is detected here.
             while tar_bytes.read(READ_BLOCK):
@@ -179,21 +350,9 @@ def extract_stream(
         finally:
             if tar_bytes is not buffered:
                 tar_bytes.close()
-    except (UnsafeMember, DamagedPack):
-        raise
-    except PackError:
-        raise
-    except OSError as error:
-        if error.errno == errno.ENOSPC:
-            raise PackError(
-                f"no space left on the device while extracting into {destination.parent}",
-                "free some space or choose another --conda-pack-folder",
-            ) from None
-        if error.errno is not None:
-            raise PackError(f"cannot write the environment: {error}") from None
-        raise _damaged(error) from None
-    except (tarfile.TarError, EOFError, ValueError, lzma.LZMAError, isal_zlib.error) as error:
-        raise _damaged(error) from None
+    except BaseException as error:
+        writer.abort()
+        raise _explained(error, destination) from None
     if files == 0:
         raise DamagedPack("the pack holds no files", "download or build it again")
     return ExtractResult(
@@ -204,9 +363,23 @@ def extract_stream(
     )
 
 
-def _damaged(error: Exception) -> DamagedPack:
-    detail = str(error) or type(error).__name__
-    return DamagedPack(
-        f"the pack is damaged or truncated: {detail}",
-        "download it again; if it keeps failing, publish the pack again",
-    )
+def _explained(error: BaseException, destination: Path) -> BaseException:
+    """The error to show for a failed extraction."""
+    if isinstance(error, PackError) or not isinstance(error, Exception):
+        return error  # ours already, or KeyboardInterrupt and the like
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return PackError(
+            f"no space left on the device while extracting into {destination.parent}",
+            "free some space or choose another --conda-pack-folder",
+        )
+    if isinstance(error, OSError) and error.errno is not None:
+        return PackError(f"cannot write the environment: {error}")
+    if isinstance(
+        error, OSError | tarfile.TarError | EOFError | ValueError | lzma.LZMAError | isal_zlib.error
+    ):
+        detail = str(error) or type(error).__name__
+        return DamagedPack(
+            f"the pack is damaged or truncated: {detail}",
+            "download it again; if it keeps failing, publish the pack again",
+        )
+    return error

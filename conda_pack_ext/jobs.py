@@ -162,6 +162,7 @@ class JobProgress(Progress):
     """Records what an operation reports into its Job and tells the manager."""
 
     RATE_WINDOW = 5.0  # seconds of samples behind the rate
+    SAMPLE_EVERY = 0.05  # seconds between two samples (advance may be called per block)
 
     def __init__(self, job: Job, manager: JobManager, **kwargs):
         super().__init__(**kwargs)
@@ -180,7 +181,8 @@ class JobProgress(Progress):
         samples = self._samples
         if samples and self.done < samples[-1][1]:
             samples.clear()  # the count went back: a new sub-step
-        samples.append((now, self.done))
+        if not samples or now - samples[-1][0] >= self.SAMPLE_EVERY:
+            samples.append((now, self.done))
         while len(samples) > 2 and now - samples[0][0] > self.RATE_WINDOW:
             samples.popleft()
         oldest_time, oldest_done = samples[0]

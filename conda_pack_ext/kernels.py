@@ -170,14 +170,27 @@ def register_kernels(
 
     An existing kernelspec of the same name is replaced in one rename, so a kernel started
     from it meanwhile keeps working (its paths stay the same)."""
-    if nb_conda_kernels_lists(prefix):
-        progress.log(f"nb_conda_kernels lists {prefix} already: no extra kernel registered")
-        return []
     specs = build_kernelspecs(prefix, slug, info, env_variables(prefix, manifest_document))
     if not has_ipykernel(prefix):
         progress.warn(NO_IPYKERNEL_NOTE)
+    if nb_conda_kernels_lists(prefix):
+        progress.log(f"nb_conda_kernels lists {prefix} already: no extra kernel registered")
+        specs = []
+    _write_all(specs)
+    names = [name for name, _, _ in specs]
+    # kernels an earlier install of this prefix registered and this one does not
+    for obsolete in set(kernels_of(prefix)) - set(names):
+        shutil.rmtree(kernels_dir() / obsolete, ignore_errors=True)
+    if names:
+        progress.log(f"registered kernel(s): {', '.join(names)}")
+    return names
+
+
+def _write_all(specs: list[tuple[str, dict, Path | None]]) -> None:
+    """Write each kernelspec folder beside its final place and rename it in; on any failure
+    remove the new ones and put back those they replaced."""
     if not specs:
-        return []
+        return
     target_dir = kernels_dir()
     target_dir.mkdir(parents=True, exist_ok=True)
     written: list[tuple[Path, Path | None]] = []  # (kernel folder, previous one moved aside)
@@ -208,9 +221,6 @@ def register_kernels(
     for _, previous in written:
         if previous:
             shutil.rmtree(previous, ignore_errors=True)
-    names = [name for name, _, _ in specs]
-    progress.log(f"registered kernel(s): {', '.join(names)}")
-    return names
 
 
 def _copy_resources(source: Path, staging: Path) -> None:

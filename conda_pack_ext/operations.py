@@ -38,13 +38,30 @@ OPERATIONS = {
 
 # The params each kind accepts (beyond SETTING_PARAMS); anything else is refused.
 PARAMS = {
-    "create": {"environment_file", "environment", "name", "version", "gpu", "overwrite",
-               "no_kernel", "image"},
+    "create": {
+        "environment_file",
+        "environment",
+        "name",
+        "version",
+        "gpu",
+        "overwrite",
+        "no_kernel",
+        "image",
+    },
     "pack": {"slug", "compress_level", "overwrite"},
     "install": {"conda_uri", "slug", "overwrite", "no_kernel", "sha256"},
     "uninstall": {"slug"},
-    "publish": {"slug", "environment_file", "environment", "name", "version", "gpu",
-                "overwrite", "no_kernel", "image"},
+    "publish": {
+        "slug",
+        "environment_file",
+        "environment",
+        "name",
+        "version",
+        "gpu",
+        "overwrite",
+        "no_kernel",
+        "image",
+    },
     "unpublish": {"slug"},
 }
 

@@ -51,6 +51,10 @@ class Progress:
     def on_change(self) -> None:
         """Called after every phase or count change."""
 
+    def temp_path(self, path) -> None:
+        """The operation made a temporary file or folder; a job runner removes it if the
+        process dies before the operation could."""
+
     @property
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()

@@ -1,5 +1,4 @@
 import {
-  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -17,12 +16,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Build, pack, publish and install conda packs.',
   autoStart: true,
-  optional: [ITranslator, ILayoutRestorer, ILabShell, ICommandPalette],
+  optional: [ITranslator, ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
-    labShell: ILabShell | null,
     palette: ICommandPalette | null
   ) => {
     translator = translator ?? nullTranslator;
@@ -36,13 +34,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Open Conda Packs'),
       caption: trans.__('Show the Conda Packs panel'),
       icon: condaPacksIcon,
-      execute: () => {
-        if (labShell) {
-          labShell.activateById(sidebar.id);
-        } else {
-          app.shell.activateById(sidebar.id);
-        }
-      }
+      execute: () => app.shell.activateById(sidebar.id)
     });
     palette?.addItem({
       command: CommandIDs.openPanel,

@@ -483,3 +483,69 @@ async def test_environment_text_and_cancel_during_a_build(
         pytest.skip("the build ended before the cancel reached it")
     assert job["state"] == "cancelled"
     assert leftovers(pack_folder) == []
+
+
+# ---- Object Storage: publish, install from it, cancel an upload ----------------------------
+
+
+@pytest.fixture
+def oci_params(object_storage, oci_config_file):
+    """Job params that reach the loopback Object Storage server as oci://packs@testns/conda."""
+    return {
+        "conda_pack_os_prefix": "oci://packs@testns/conda",
+        "os_endpoint": object_storage.endpoint,
+        "oci_config": str(oci_config_file),
+        "auth": "api_key",
+    }
+
+
+@needs("conda_pack_ext.stores.oci_store")
+async def test_publish_to_object_storage_then_cancel_a_republish(
+    api, object_storage, oci_params, pack_file, pack_folder, tmp_path, fast_retries
+):
+    # an env in the pack folder (installed from a real pack), published to Object Storage
+    await api.run("install", conda_uri=str(pack_file), conda_pack_folder=str(pack_folder))
+    published = await api.run(
+        "publish", slug="restdemo_v1_0", conda_pack_folder=str(pack_folder), **oci_params
+    )
+    uri = published["result"]["uri"]
+    assert uri.startswith("oci://packs@testns/conda/cpu/")
+    # the published list reads the store from the settings
+    code, error = await api.error("GET", "published", prefix=oci_params["conda_pack_os_prefix"])
+    assert error["code"] == "auth_error"  # no OCI config at ~/.oci/config
+    await api.call("PUT", "config", oci_params)
+    _, listing = await api.call("GET", "published", rescan="1")
+    assert [p["slug"] for p in listing["packs"]] == ["restdemo_v1_0"]
+
+    # installed from Object Storage into another folder
+    other = tmp_path / "other-folder"
+    installed = await api.run(
+        "install", conda_uri=uri, conda_pack_folder=str(other), no_kernel=True, **oci_params
+    )
+    assert installed["result"]["prefix"] == str(other / "restdemo_v1_0")
+
+    # a slow re-publish in small parts, cancelled mid-upload, leaves the store as it was
+    names_before = object_storage.object_names("packs")
+    key = uri.removeprefix("oci://packs@testns/")
+    data_before = object_storage.object_bytes("packs", key)
+    await api.call("PUT", "config", {"part_size_mb": 1, "parallelism": 1})
+    object_storage.bandwidth = 2_000_000
+    job = await api.submit(
+        "publish",
+        slug="restdemo_v1_0",
+        overwrite=True,
+        conda_pack_folder=str(pack_folder),
+        **oci_params,
+    )
+    await api.wait(
+        job["id"],
+        until=lambda j: (
+            (j["phase"] == "uploading" and j["progress"]["done"] > 0) or j["state"] in FINISHED
+        ),
+    )
+    await api.call("DELETE", f"jobs/{job['id']}")
+    job = await api.wait(job["id"])
+    assert job["state"] == "cancelled", job["error"]
+    assert object_storage.pending_uploads() == []
+    assert object_storage.object_names("packs") == names_before
+    assert object_storage.object_bytes("packs", key) == data_before

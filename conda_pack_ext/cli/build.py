@@ -42,7 +42,7 @@ def register(subparsers) -> None:
         type=int,
         default=DEFAULT_COMPRESS_LEVEL,
         metavar="N",
-        help=f"gzip level 0-9 (default {DEFAULT_COMPRESS_LEVEL}: fast, about zlib 7's size)",
+        help=f"gzip level 0-9 (default {DEFAULT_COMPRESS_LEVEL}: fast; 4-9 use zlib-ng)",
     )
     pack.add_argument("-o", "--overwrite", action="store_true", help="replace a current pack")
     add_json_flag(pack)
@@ -86,7 +86,8 @@ def run_pack(args) -> None:
 
 
 def _run(kind: str, params: dict, args) -> dict:
-    params = {k: v for k, v in params.items() if v not in (None, False)}
+    # unset flags are left out (0 is a real value: --compress-level 0)
+    params = {k: v for k, v in params.items() if v is not None and v is not False}
     progress = TerminalProgress()
     with _cancel_on_interrupt(progress):
         return run_operation(kind, params, progress, ads_config_dir=args.ads_config)

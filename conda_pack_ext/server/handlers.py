@@ -7,9 +7,11 @@ read from memory.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import tornado
@@ -87,12 +89,56 @@ class BaseHandler(APIHandler):
         super()._handle_request_exception(e)
 
 
+class RecentAnswer:
+    """An answer kept for a few seconds and refreshed in the background. Frontends poll
+    status; while a job keeps the GIL busy, every file-system call on the way (reading
+    config.ini, looking for conda on PATH) waits for the GIL again, so computing the answer
+    in the request would cost tens of milliseconds."""
+
+    def __init__(self, seconds: float = 5.0):
+        self.seconds = seconds
+        self._value = None
+        self._at = float("-inf")
+        self._refresh = None
+        self._generation = 0  # bumped by clear(): a refresh started before is discarded
+
+    async def get(self, compute):
+        """The kept answer (refreshed by `compute()` in a thread once it is older than
+        `seconds`); only the first call, or the first after clear(), waits for it."""
+        if self._value is None:
+            return await self._update(compute)
+        if time.monotonic() - self._at > self.seconds and self._refresh is None:
+            self._refresh = asyncio.ensure_future(self._update(compute))
+            self._refresh.add_done_callback(self._refreshed)
+        return self._value
+
+    async def _update(self, compute):
+        generation = self._generation
+        value = await tornado.ioloop.IOLoop.current().run_in_executor(None, compute)
+        if generation == self._generation:
+            self._value, self._at = value, time.monotonic()
+        return value
+
+    def _refreshed(self, task) -> None:
+        self._refresh = None
+        if not task.cancelled() and task.exception():
+            self._value = None  # the next request computes it again and sees the error
+
+    def clear(self) -> None:
+        self._value = None
+        self._generation += 1
+
+
 class StatusHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self):
-        """GET /conda-pack-ext/status: version, builders, pack folder, store and auth in effect."""
-        settings = self.load_settings()
-        info = await self.in_thread(status, settings)
+        """GET /conda-pack-ext/status: version, builders, pack folder, store and auth in effect.
+
+        Answers {version, builders: [{name, kind, version, path}], engine, conda_pack_folder,
+        store_uri, auth, config_path}; may be a few seconds old (refreshed in the background).
+        """
+        answer = self.settings["conda_pack_ext_status"]
+        info = await answer.get(lambda: status(self.load_settings()))
         self.finish(json.dumps(info))
 
 
@@ -119,6 +165,7 @@ class ConfigHandler(BaseHandler):
         """
         values = self.json_body()
         await self.in_thread(write_config, values, self.ads_config_dir)
+        self.settings["conda_pack_ext_status"].clear()
         self.send_json(config_answer(self.load_settings()))
 
 
@@ -338,6 +385,7 @@ def route_table() -> list[tuple[str, type]]:
 
 def setup_handlers(server_app) -> None:
     web_app = server_app.web_app
+    web_app.settings.setdefault("conda_pack_ext_status", RecentAnswer())
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, route), handler) for route, handler in route_table()]
     web_app.add_handlers(".*$", handlers)

@@ -62,8 +62,9 @@ def update_index(store: PackStore, change: Callable[[list[dict]], list[dict]]) -
             store.write_index(new_document, tag)
             return new_entries
         except IndexChanged:
-            # another publisher won the race: back off a little, then start from its version
-            time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
+            # another publisher won the race: back off (jittered, growing), then start
+            # again from its version
+            time.sleep(random.uniform(0, min(2.0, 0.02 * 2**attempt)))
     raise StoreError(
         f"could not update {store.object_uri(store.index_key)}: it kept changing",
         "other publishes are running against the same prefix; try again",

@@ -10,8 +10,9 @@ benchmarks install from this channel instead. It holds:
   cpe-testlib): recipe builds that write their install prefix into a text file, a binary file
   and a Python module, so relocation (conda-unpack, rattler's installer) is checked for real.
 
-Every package is built by rattler-build from a recipe, so files that contain the build prefix
-are recorded with their placeholder, exactly as in packages from conda-forge.
+Each package is built by rattler-build from a recipe, so files that contain the build prefix
+are recorded with their placeholder, exactly as in packages from conda-forge. On request,
+``build_large_package`` adds ``cpe-large`` (hundreds of MB of real files) for the benchmarks.
 
 Usage: ``build_channel()`` returns the channel folder (cached on disk); on the command line
 ``python -m tests.support.channel [--large]`` prints it.
@@ -137,6 +138,9 @@ def build_channel(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     with _locked(cache / f"{final.name}.lock"):
         if (final / READY_FILE).is_file():
             return final
+        # Only the lock holder builds: any build folder of this key is left from a killed run.
+        for stale in cache.glob(f"{final.name}.build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix=f"{final.name}.build-", dir=cache) as tmp:
             build = ChannelBuild(channel=Path(tmp) / "channel", work=Path(tmp) / "work")
             started = time.monotonic()
@@ -148,8 +152,8 @@ def build_channel(cache_dir: str | os.PathLike[str] | None = None) -> Path:
                 "build_seconds": round(time.monotonic() - started, 2),
             }
             (build.channel / READY_FILE).write_text(json.dumps(info, indent=2) + "\n")
-            if final.exists():  # left by a build killed between rename and marker: never
-                shutil.rmtree(final)  # complete, since the marker is written before rename
+            if final.exists():  # without the ready marker: not a complete channel
+                shutil.rmtree(final)
             os.rename(build.channel, final)
     return final
 
@@ -183,7 +187,8 @@ def build_large_package(channel: str | os.PathLike[str], size_mb: int = 300) -> 
 
     if existing():
         return existing()
-    with _locked(channel.parent / f"{channel.name}.lock"):
+    # A lock of its own: build_channel() callers must not wait minutes for PyPI downloads.
+    with _locked(channel.parent / f"{channel.name}.large.lock"):
         if existing():
             return existing()
         with tempfile.TemporaryDirectory(prefix="large-", dir=channel.parent) as tmp:
@@ -422,14 +427,16 @@ def _stage_python(stage: Path) -> Path:
         (stage / "bin" / alias).symlink_to(binary.name)
 
     # A dynamically linked interpreter loads libpythonX.Y.so from its own prefix: copy every
-    # library resolved there (a static build has none), with the links naming it.
-    for soname, library in _libraries_from(binary, source):
+    # library resolved there, with the links naming it. A static build has none to copy.
+    own_libraries = _libraries_from(binary, source)
+    for soname, library in own_libraries:
         shutil.copy2(library, stage / "lib" / soname)
         _patchelf("--set-rpath", "$ORIGIN", stage / "lib" / soname)
         for link in library.parent.glob(f"{soname.split('.so')[0]}*.so*"):
             if link.is_symlink() and link.resolve() == library and link.name != soname:
                 (stage / "lib" / link.name).symlink_to(soname)
-    _patchelf("--set-rpath", "$ORIGIN/../lib", binary)
+    if own_libraries:
+        _patchelf("--set-rpath", "$ORIGIN/../lib", binary)
 
     stdlib = Path(sysconfig.get_path("stdlib"))
     target = stage / "lib" / f"python{PYTHON_XY}"

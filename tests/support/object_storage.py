@@ -402,6 +402,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _op_get_object(self, objects, namespace, bucket, name, query, fault):
         with self.server.lock:
             stored = objects.get(name)
+            # opened under the lock: a concurrent overwrite unlinks the file, not this handle
+            data = open(stored.path, "rb") if stored else None  # noqa: SIM115
+        with contextlib.ExitStack() as stack:
+            if data:
+                stack.enter_context(data)
+            self._send_object(stored, data, bucket, name, fault)
+
+    def _send_object(self, stored, data, bucket, name, fault):
         if stored is None:
             return self._error(
                 404, "ObjectNotFound", f"The object '{name}' was not found in the bucket '{bucket}'"
@@ -432,17 +440,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         limit = length // 2 if fault and fault.action == "truncate" else length
         started, sent = time.monotonic(), 0
-        with open(stored.path, "rb") as data:
-            data.seek(start)
-            while sent < limit:
-                chunk = data.read(min(CHUNK, limit - sent))
-                if not chunk:
-                    break
-                if fault and fault.action == "corrupt" and sent == 0:
-                    chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
-                self.wfile.write(chunk)
-                sent += len(chunk)
-                self._pace(started, sent)
+        data.seek(start)
+        while sent < limit:
+            chunk = data.read(min(CHUNK, limit - sent))
+            if not chunk:
+                break
+            if fault and fault.action == "corrupt" and sent == 0:
+                chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+            self.wfile.write(chunk)
+            sent += len(chunk)
+            self._pace(started, sent)
         if sent < length:
             self.close_connection = True
             with contextlib.suppress(OSError):

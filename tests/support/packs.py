@@ -109,6 +109,12 @@ def hostile_tarball(path: Path, kind: str) -> Path:
             _add_link(tar, "lib/outside", "../../..", tarfile.SYMTYPE)
         elif kind == "symlink-absolute":
             _add_link(tar, "lib/etc", "/etc", tarfile.SYMTYPE)
+        elif kind in ("symlink-chain", "write-through-chain"):
+            # each link resolves inside when made; together `lib/s` leads to the parent
+            _add_link(tar, "lib/s", "x/../..", tarfile.SYMTYPE)
+            _add_link(tar, "lib/x", ".", tarfile.SYMTYPE)
+            if kind == "write-through-chain":
+                _add_file(tar, "lib/s/escaped.txt", b"outside\n")
         elif kind == "hardlink-escape":
             _add_link(tar, "lib/passwd", "../../../../../etc/passwd", tarfile.LNKTYPE)
         elif kind == "device":
@@ -144,6 +150,8 @@ HOSTILE_KINDS = (
     "absolute",
     "symlink-escape",
     "symlink-absolute",
+    "symlink-chain",
+    "write-through-chain",
     "hardlink-escape",
     "device",
     "fifo",
