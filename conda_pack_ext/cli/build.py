@@ -31,6 +31,7 @@ def register(subparsers) -> None:
         help=f"one of {', '.join(ENGINES)} (default auto: the embedded rattler engine)",
     )
     create.add_argument("--no-kernel", action="store_true", help="do not add ipykernel")
+    add_container_flags(create)
     add_json_flag(create)
     create.set_defaults(handler=run_create)
 
@@ -49,6 +50,18 @@ def register(subparsers) -> None:
     pack.set_defaults(handler=run_pack)
 
 
+def add_container_flags(parser) -> None:
+    """Flags of the container engine (`--engine container`)."""
+    parser.add_argument(
+        "--image", metavar="IMAGE", help="container image to build in (setting container_image)"
+    )
+    parser.add_argument(
+        "--docker-host",
+        metavar="URL",
+        help="Docker-API engine address (setting docker_host; default DOCKER_HOST)",
+    )
+
+
 def run_create(args) -> None:
     params = {
         "environment_file": args.environment_file,
@@ -59,6 +72,8 @@ def run_create(args) -> None:
         "no_kernel": args.no_kernel,
         "conda_pack_folder": args.conda_pack_folder,
         "engine": args.engine,
+        "image": args.image,
+        "docker_host": args.docker_host,
     }
     result = _run("create", params, args)
     emit(
