@@ -54,8 +54,11 @@ class StoreError(PackError):
 
 
 class AuthError(StoreError):
+    """The store refused our credentials. Not 401: to a Jupyter client that means its own
+    login expired, while here the Object Storage service is the one saying no."""
+
     code = "auth_error"
-    status = 401
+    status = 502
 
 
 class Cancelled(PackError):

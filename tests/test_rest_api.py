@@ -468,21 +468,27 @@ async def test_environment_text_and_cancel_during_a_build(
             "dependencies": ["python", "ipykernel"],
         }
     )
-    job = await api.submit("create", environment=text, conda_pack_folder=str(pack_folder))
-    assert job["slug"] == "cancelme_v1_0"
-    code, _ = await api.error(
-        "POST",
-        "jobs",
-        {"kind": "create", "params": {"environment": text, "conda_pack_folder": str(pack_folder)}},
-    )
-    assert code == 409
-    await api.wait(job["id"], until=lambda j: j["log_total"] > 1 or j["state"] in FINISHED)
+    params = {"environment": text, "conda_pack_folder": str(pack_folder)}
+    first = await api.run("create", **params)
+    assert first["slug"] == "cancelme_v1_0"
+    prefix = pack_folder / "cancelme_v1_0"
+    manifest_before = (prefix / "cancelme_v1_0_manifest.yaml").read_text()
+    files_before = sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*"))
+
+    # rebuild it (-o), and cancel while the new build runs
+    job = await api.submit("create", overwrite=True, **params)
+    code, error = await api.error("POST", "jobs", {"kind": "create", "params": params})
+    assert code == 409 and job["id"] in error["hint"]
+    await api.wait(job["id"], until=lambda j: j["log_total"] > 2 or j["state"] in FINISHED)
     await api.call("DELETE", f"jobs/{job['id']}")
     job = await api.wait(job["id"])
     if job["state"] == "succeeded":
         pytest.skip("the build ended before the cancel reached it")
     assert job["state"] == "cancelled"
-    assert leftovers(pack_folder) == []
+    # the env from before the cancelled job is back, as it was; nothing else is left
+    assert leftovers(pack_folder) == ["cancelme_v1_0"]
+    assert (prefix / "cancelme_v1_0_manifest.yaml").read_text() == manifest_before
+    assert sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*")) == files_before
 
 
 # ---- Object Storage: publish, install from it, cancel an upload ----------------------------
