@@ -7,9 +7,11 @@ tarball alternately, N runs each, every run a fresh process into an empty folder
         tar extraction, conda-unpack, kernel registration)
   ads   `tar -xf PACK -C <folder>/<slug>` then `<folder>/<slug>/bin/conda-unpack` with the
         env's python, which is what installing by hand or with ADS amounts to
-Removing the installed folder between runs is not timed. Target: ours <= 0.6x ADS's time.
+Removing the installed folder between runs is not timed, and each run waits --settle
+seconds after it: ext4 scans past recently deleted inodes when it allocates new ones, which
+would slow whichever run follows a deletion. Target: ours <= 0.6x ADS's time.
 
-Usage: python bench/install.py [--runs 3] [--size-mb 300] [--work DIR]
+Usage: python bench/install.py [--runs 3] [--size-mb 300] [--settle 15] [--work DIR]
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size-mb", type=int, default=300)
+    parser.add_argument("--settle", type=float, default=15, help="seconds to wait after a delete")
     parser.add_argument("--work", default=str(REPO / ".cache" / "bench"))
     args = parser.parse_args()
     work = Path(args.work)
@@ -108,6 +111,8 @@ def main() -> None:
         for name, action in actions.items():
             folder = target / name
             shutil.rmtree(folder, ignore_errors=True)
+            os.sync()
+            time.sleep(args.settle)
             times[name].append(timed(lambda a=action, f=folder: a(f)))
             unpacked = unpacked or tree_bytes(folder / slug)
             print(f"  run {round_number + 1} {name:4}: {times[name][-1]:6.2f} s", flush=True)
@@ -115,10 +120,12 @@ def main() -> None:
 
     median = {name: statistics.median(values) for name, values in times.items()}
     ratio = median["ours"] / median["ads"]
+    pairs = [f"{o / a:.2f}" for o, a in zip(times["ours"], times["ads"], strict=True)]
     print(
         f"\npack {pack.stat().st_size / 1e6:.0f} MB, unpacked {unpacked / 1e6:.0f} MB, "
         f"{os.cpu_count()} CPUs, {args.runs} runs each"
     )
+    print(f"ratio of each round      {', '.join(pairs)}")
     print(f"conda-pack-ext install   {median['ours']:6.2f} s (median)")
     print(f"tar -xf + conda-unpack   {median['ads']:6.2f} s (median)")
     print(

@@ -51,7 +51,19 @@ SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
 THREADED_FILE_LIMIT = 4 << 20
 # At most this many bytes of file contents wait for a writer thread.
 MAX_BYTES_IN_FLIGHT = 64 << 20
-WRITER_THREADS = 3
+WRITER_THREADS = 2
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask would race other threads)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 class UnsafeMember(InvalidInput):
@@ -168,6 +180,7 @@ class TreeWriter:
 
     def __init__(self, root: Path, threads: int = WRITER_THREADS):
         self.root = os.path.realpath(root)
+        self._umask = current_umask()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="extract")
         self._in_flight: deque[tuple[Future, int]] = deque()
         self._in_flight_bytes = 0
@@ -235,7 +248,7 @@ class TreeWriter:
         source = archive.extractfile(member)
         mode, mtime = file_mode(member), member.mtime
         if member.size > THREADED_FILE_LIMIT:
-            _write_file(path, _chunks(source), mode, mtime)
+            _write_file(path, _chunks(source), mode, mtime, self._umask)
             return
         data = source.read()
         if len(data) != member.size:
@@ -244,7 +257,7 @@ class TreeWriter:
             done, size = self._in_flight.popleft()
             done.result()
             self._in_flight_bytes -= size
-        future = self._pool.submit(_write_file, path, (data,), mode, mtime)
+        future = self._pool.submit(_write_file, path, (data,), mode, mtime, self._umask)
         self._pending[path] = future
         self._in_flight.append((future, len(data)))
         self._in_flight_bytes += len(data)
@@ -296,7 +309,7 @@ def _chunks(source):
         yield chunk
 
 
-def _write_file(path: str, chunks, mode: int, mtime: float) -> None:
+def _write_file(path: str, chunks, mode: int, mtime: float, umask: int) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(path, flags, mode)
     try:
@@ -304,7 +317,8 @@ def _write_file(path: str, chunks, mode: int, mtime: float) -> None:
             view = memoryview(chunk)
             while view:
                 view = view[os.write(fd, view) :]
-        os.fchmod(fd, mode)  # the umask narrowed the mode given to open
+        if mode & umask:
+            os.fchmod(fd, mode)  # the umask narrowed the mode given to open
         os.utime(fd, ns=(int(mtime * 1e9),) * 2)
     finally:
         os.close(fd)

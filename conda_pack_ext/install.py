@@ -42,7 +42,7 @@ from urllib.parse import unquote, urlparse
 from . import kernels
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
 from .errors import Conflict, InvalidInput, NotFound, PackError
-from .extract import extract_stream
+from .extract import current_umask, extract_stream
 from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, write_manifest
 from .process import run_process
 from .progress import Progress
@@ -180,20 +180,23 @@ def install_pack(
     `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`."""
     progress = progress or Progress()
     started = time.monotonic()
-    expected = _checked_sha256(expected_sha256 or source.sha256)
+    # the user's --sha256 and the store's metadata must both hold when both are given
+    expected = {_checked_sha256(v) for v in (expected_sha256, source.sha256) if v}
     folder = settings.pack_folder
     folder.mkdir(parents=True, exist_ok=True)
     if source.slug:
         _refuse_existing(folder / validate_slug(source.slug), overwrite)
     guess = source.slug or slug_from_filename(source.filename)
-    staging = Path(tempfile.mkdtemp(prefix=f".{guess}.installing-", dir=folder))
+    remove_leftovers(folder)
+    staging = Path(tempfile.mkdtemp(prefix=f".{guess}.installing-{os.getpid()}-", dir=folder))
     try:
-        staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would become the env's mode
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would become the env's mode
         with source.open() as stream:
             extracted = extract_stream(stream, staging, progress, total_bytes=source.size)
-        if expected and extracted.sha256 != expected:
+        mismatched = sorted(expected - {extracted.sha256})
+        if mismatched:
             raise InvalidInput(
-                f"checksum mismatch for {source.uri}: expected sha256 {expected}, "
+                f"checksum mismatch for {source.uri}: expected sha256 {mismatched[0]}, "
                 f"got {extracted.sha256}",
                 "the pack was changed or damaged: download it again or check --sha256",
             )
@@ -229,15 +232,6 @@ def install_pack(
         "seconds": round(time.monotonic() - started, 2),
         "warnings": list(progress.warnings),
     }
-
-
-def _umask() -> int:
-    """The process umask, read without setting it (os.umask would race other threads)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022
 
 
 def _checked_sha256(value: str | None) -> str | None:
@@ -320,6 +314,37 @@ def slug_install_lock(folder: Path, slug: str, progress: Progress) -> Iterator[b
         yield waited
 
 
+LEFTOVER = re.compile(r"^\.(?P<slug>.+)\.(?P<kind>installing|previous|removing)-(?P<pid>\d+)-")
+
+
+def remove_leftovers(folder: Path) -> list[str]:
+    """Clean up after installs and uninstalls whose process died (kill -9, power loss):
+    their hidden folders carry the process id. A moved-aside env whose replacement never
+    arrived is put back; everything else is deleted. Returns what was handled."""
+    handled = []
+    for entry in folder.glob(".*-*") if folder.is_dir() else []:
+        match = LEFTOVER.match(entry.name)
+        if not match or _process_alive(int(match["pid"])):
+            continue
+        final = folder / match["slug"]
+        if match["kind"] == "previous" and not final.exists():
+            entry.rename(final)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+        handled.append(entry.name)
+    return handled
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # ---- manifest -------------------------------------------------------------------------
 
 
@@ -379,7 +404,7 @@ def _record_install(staging: Path, document: dict, slug: str, source: PackSource
     info = document["manifest"]
     info["slug"] = slug
     info.setdefault("python", detect_python(staging))
-    info.setdefault("size_mb", round(extracted.unpacked_bytes / 1e6, 1))
+    info.setdefault("size_mb", round(extracted.compressed_bytes / 2**20, 2))  # as `pack` does
     info["pack_uri"] = source.uri
     info["sha256"] = extracted.sha256
     for stray in staging.glob("*_manifest.yaml"):
@@ -389,13 +414,14 @@ def _record_install(staging: Path, document: dict, slug: str, source: PackSource
 
 
 def detect_python(prefix: Path) -> str:
-    """`X.Y` of the env's python, from conda-meta, else from lib/pythonX.Y; "" if none."""
+    """The env's python version: X.Y.Z from conda-meta (as `create` records it), else X.Y
+    from lib/pythonX.Y; "" if it has none."""
     for record in sorted((prefix / "conda-meta").glob("python-[0-9]*.json")):
         try:
             version = json.loads(record.read_text()).get("version", "")
         except (OSError, ValueError):
             continue
-        return ".".join(str(version).split(".")[:2])
+        return str(version)
     for lib in sorted(prefix.glob("lib/python[0-9].*")):
         return lib.name[len("python") :]
     return ""
@@ -483,8 +509,9 @@ def uninstall_pack(slug: str, settings: Settings, progress: Progress | None = No
 def list_local(settings: Settings) -> list[dict]:
     """Installed packs and other envs in the pack folder, with their kernels. Removes
     our kernelspecs whose env no longer exists."""
-    kernels.remove_stale_kernels()
     folder = settings.pack_folder
+    remove_leftovers(folder)
+    kernels.remove_stale_kernels()
     if not folder.is_dir():
         return []
     by_prefix: dict[str, list[str]] = {}

@@ -3,6 +3,8 @@ channel (real packages built at test time), and a Jupyter server with the extens
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.support.object_storage")
@@ -26,9 +28,14 @@ def isolated_user_dirs(tmp_path, monkeypatch):
 def conda_channel():
     """A local conda channel of real packages (python, ipykernel, prefix-writing test
     packages), built once and cached on disk; returns its path."""
-    from tests.support.channel import build_channel
+    from tests.support.channel import build_channel, package_cache_for
 
-    return build_channel()
+    channel = build_channel()
+    # conda-pack reads prefix-bearing files back from the package cache, so each channel
+    # build gets its own: a rebuilt package of the same file name must not replace the
+    # cache entry that another run's envs still point to.
+    os.environ["RATTLER_CACHE_DIR"] = str(package_cache_for(channel))
+    return channel
 
 
 @pytest.fixture

@@ -269,6 +269,7 @@ async def test_install_over_rest_then_run_its_kernel(
     _, envs = await api.call("GET", "envs", conda_pack_folder=str(pack_folder))
     (env,) = [e for e in envs["envs"] if e["slug"] == "restdemo_v1_0"]
     assert "installed" in env["states"]
+    assert env["create_date"]  # from the manifest: the panel's cards show it
     (kernel_name,) = env["kernels"]
 
     # the kernel appears in Jupyter's kernelspecs and runs code in the env

@@ -187,8 +187,8 @@ class EnvsHandler(BaseHandler):
 
         Query: conda_pack_folder (default from the settings).
         Answers {conda_pack_folder, store_uri, store_error, envs: [{slug, name, version,
-        python, arch_type, size_mb, prefix, kernels, pack_uri, managed,
-        pack: {path, sha256, size, size_mb, created} or null,
+        python, arch_type, size_mb, prefix, kernels, pack_uri, managed, create_date,
+        description, pack: {path, sha256, size, size_mb, created} or null,
         states: [built|installed, packed, published]}]}. store_error is set (and no env is
         marked published) when the store's index could not be read.
         """
@@ -213,6 +213,7 @@ def local_envs(settings) -> dict:
         store_error = error.to_dict()
     for env in envs:
         states = ["installed" if env.get("pack_uri") else "built"]
+        env.update(_manifest_details(env["prefix"]))
         env["pack"] = _current_pack(env["slug"], settings)
         if env["pack"]:
             states.append("packed")
@@ -225,6 +226,18 @@ def local_envs(settings) -> dict:
         "store_error": store_error,
         "envs": envs,
     }
+
+
+def _manifest_details(prefix: str) -> dict:
+    """The manifest fields the panel shows beside those list_local gives (create_date,
+    description); empty for an env without a manifest."""
+    from ..manifest import read_manifest
+
+    try:
+        manifest = read_manifest(prefix)["manifest"]
+    except PackError:
+        return {}
+    return {key: manifest[key] for key in ("create_date", "description") if manifest.get(key)}
 
 
 def _current_pack(slug: str, settings) -> dict | None:

@@ -92,13 +92,11 @@ class OciStore(PackStore):
                 "session token",
             )
         if error.status == 403 or code == "NotAuthorizedOrNotFound":
-            failure = AuthError(
+            return AuthError(
                 f"not authorized to {what} in {self.object_uri('')} (auth {auth})",
                 "ask for a policy allowing object access in this bucket, or use another "
                 "profile (--oci-profile) or auth mode (-a)",
             )
-            failure.status = 403
-            return failure
         if error.status == 404:
             return NotFound(f"{what}: not found ({code})")
         if error.status == 412:

@@ -230,6 +230,12 @@ def _stage_large(stage: Path, size_mb: int) -> Path:
     return stage
 
 
+def package_cache_for(channel: str | os.PathLike[str]) -> Path:
+    """The package cache that goes with one channel build (set it as RATTLER_CACHE_DIR)."""
+    channel = Path(channel)
+    return channel.parent / f"{channel.name}.pkgs"
+
+
 def create_env(
     prefix: str | os.PathLike[str],
     specs: Sequence[str],
@@ -243,7 +249,7 @@ def create_env(
     import rattler
 
     channel = Path(channel) if channel is not None else build_channel()
-    package_cache = package_cache or channel.parent / f"{channel.name}.pkgs"
+    package_cache = package_cache or package_cache_for(channel)
 
     async def solve_and_install():
         records = await rattler.solve(
