@@ -3,42 +3,221 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  ICommandPalette,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { describeError } from './describe';
 import { condaPacksIcon } from './icons';
 import { StatusModel } from './model';
-import { CommandIDs, PLUGIN_ID, TRANSLATION_DOMAIN } from './tokens';
-import { CondaPacksSidebar } from './widgets/CondaPacksSidebar';
+import { ConfigModel } from './models/config';
+import { describeJob, IJobView, JobsModel } from './models/jobs';
+import { PacksModel } from './models/packs';
+import {
+  CommandIDs,
+  IJob,
+  JOB_EVENT_SCHEMA,
+  PLUGIN_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
+import { CondaPacksSidebar, IPanelHost } from './widgets/CondaPacksSidebar';
 
-/** Puts the Conda Packs panel in the left side bar and a command to open it. */
+/** Jobs whose end changes the kernels Jupyter offers. */
+const KERNEL_CHANGING_JOBS = ['install', 'uninstall', 'create', 'publish'];
+
+/**
+ * The Conda Packs panel in the left side bar, its commands (palette and file browser
+ * context menu), live job updates from the event bus, and a notification at each job's end.
+ */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Build, pack, publish and install conda packs.',
   autoStart: true,
-  optional: [ITranslator, ILayoutRestorer, ICommandPalette],
+  optional: [
+    ITranslator,
+    ILayoutRestorer,
+    ICommandPalette,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
+    const { commands, serviceManager } = app;
 
-    const sidebar = new CondaPacksSidebar(new StatusModel(), translator);
+    const openNotebook = (kernelName: string) =>
+      void commands.execute('notebook:create-new', {
+        kernelName,
+        cwd: fileBrowser?.model.path ?? ''
+      });
+
+    const host: IPanelHost = {
+      copy: text => {
+        Clipboard.copyToSystem(text);
+        Notification.info(trans.__('Copied: %1', text), { autoClose: 3000 });
+      },
+      openNotebook,
+      selectedFile: () => {
+        const item = fileBrowser?.selectedItems().next();
+        return item && !item.done ? item.value.path : null;
+      },
+      readFile: async path => {
+        const model = await serviceManager.contents.get(path, {
+          content: true,
+          type: 'file',
+          format: 'text'
+        });
+        return String(model.content ?? '');
+      },
+      confirm: async (title, body, accept) => {
+        const result = await showDialog({
+          title,
+          body,
+          buttons: [
+            Dialog.cancelButton({ label: trans.__('Cancel') }),
+            Dialog.warnButton({ label: accept })
+          ]
+        });
+        return result.button.accept;
+      },
+      reportError: error => {
+        const { message, hint } = describeError(error, trans);
+        Notification.error(hint ? `${message} ${hint}` : message, {
+          autoClose: false
+        });
+      }
+    };
+
+    const models = {
+      status: new StatusModel(),
+      packs: new PacksModel(),
+      jobs: new JobsModel(),
+      config: new ConfigModel()
+    };
+    const sidebar = new CondaPacksSidebar(models, host, translator);
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
 
-    app.commands.addCommand(CommandIDs.openPanel, {
-      label: trans.__('Open Conda Packs'),
-      caption: trans.__('Show the Conda Packs panel'),
-      icon: condaPacksIcon,
-      execute: () => app.shell.activateById(sidebar.id)
+    // Live updates: job events from the server's event bus.
+    serviceManager.events.stream.connect((_, emission) => {
+      if (emission.schema_id === JOB_EVENT_SCHEMA) {
+        models.jobs.handleEvent(emission as unknown as IJob);
+      }
     });
-    palette?.addItem({
-      command: CommandIDs.openPanel,
-      category: trans.__('Conda Packs')
+
+    models.jobs.jobEnded.connect((_, job) => {
+      if (KERNEL_CHANGING_JOBS.includes(job.kind)) {
+        void serviceManager.kernelspecs.refreshSpecs();
+      }
+      void models.packs.refresh();
+      notifyEnd(job);
+    });
+
+    const notifyEnd = (job: IJobView) => {
+      const title = describeJob(job, trans);
+      if (job.state === 'succeeded') {
+        const kernels = (job.result?.kernels as string[] | undefined) ?? [];
+        Notification.success(trans.__('%1: done', title), {
+          autoClose: 8000,
+          actions:
+            job.kind === 'install' && kernels.length
+              ? [
+                  {
+                    label: trans.__('Open notebook'),
+                    caption: trans.__('Open a notebook with %1', kernels[0]),
+                    callback: () => openNotebook(kernels[0])
+                  }
+                ]
+              : []
+        });
+      } else if (job.state === 'cancelled') {
+        Notification.info(trans.__('%1: cancelled', title), {
+          autoClose: 5000
+        });
+      } else {
+        const error = job.error ?? {};
+        const details = [error.message, error.hint].filter(Boolean).join(' ');
+        Notification.error(
+          details
+            ? trans.__('%1 failed: %2', title, details)
+            : trans.__('%1 failed', title),
+          {
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Show activity'),
+                callback: () => {
+                  app.shell.activateById(sidebar.id);
+                  sidebar.showSection('activity');
+                }
+              }
+            ]
+          }
+        );
+      }
+    };
+
+    const category = trans.__('Conda Packs');
+    const addCommand = (
+      id: string,
+      label: string,
+      execute: () => void,
+      inPalette = true
+    ) => {
+      commands.addCommand(id, { label, icon: condaPacksIcon, execute });
+      if (inPalette) {
+        palette?.addItem({ command: id, category });
+      }
+    };
+    const open = () => app.shell.activateById(sidebar.id);
+
+    addCommand(CommandIDs.openPanel, trans.__('Open Conda Packs'), open);
+    addCommand(CommandIDs.create, trans.__('Create Conda Pack'), () => {
+      open();
+      sidebar.showSection('create');
+    });
+    addCommand(CommandIDs.refresh, trans.__('Refresh Conda Packs'), () => {
+      void sidebar.refresh();
+    });
+    addCommand(CommandIDs.settings, trans.__('Conda Packs Settings'), () => {
+      open();
+      sidebar.showSection('settings');
+    });
+    addCommand(
+      CommandIDs.activity,
+      trans.__('Show Conda Packs Activity'),
+      () => {
+        open();
+        sidebar.showSection('activity');
+      }
+    );
+    addCommand(
+      CommandIDs.createFromFile,
+      trans.__('Create conda pack…'),
+      () => {
+        const path = host.selectedFile();
+        if (path) {
+          open();
+          sidebar.createFrom(path);
+        }
+      },
+      false
+    );
+    app.contextMenu.addItem({
+      command: CommandIDs.createFromFile,
+      selector: '.jp-DirListing-item[data-file-type="yaml"]',
+      rank: 50
     });
   }
 };

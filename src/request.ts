@@ -1,7 +1,16 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IErrorBody } from './tokens';
+import {
+  IConfigAnswer,
+  IConfigValues,
+  IEnvsAnswer,
+  IErrorBody,
+  IJob,
+  IPublishedAnswer,
+  JobKind,
+  JobParams
+} from './tokens';
 
 /** The URL prefix of every route of the server part. */
 export const API_NAMESPACE = 'conda-pack-ext';
@@ -85,4 +94,57 @@ export async function requestAPI<T>(
     throw errorFromResponse(response.status, body);
   }
   return body as T;
+}
+
+/** The routes the panel calls, one thin function each (see openapi.yaml). */
+export namespace api {
+  /** GET envs: the pack folder's environments and installed packs. */
+  export function envs(): Promise<IEnvsAnswer> {
+    return requestAPI<IEnvsAnswer>('envs');
+  }
+
+  /** GET published: the store's packs; `rescan` rebuilds the store's index first. */
+  export function published(rescan = false): Promise<IPublishedAnswer> {
+    return requestAPI<IPublishedAnswer>(`published?rescan=${rescan ? 1 : 0}`);
+  }
+
+  /** GET jobs: every job, newest first, without logs. */
+  export async function jobs(): Promise<IJob[]> {
+    return (await requestAPI<{ jobs: IJob[] }>('jobs')).jobs;
+  }
+
+  /** GET jobs/<id>: one job with its log lines from `logOffset` on. */
+  export function job(id: string, logOffset = 0): Promise<IJob> {
+    return requestAPI<IJob>(
+      `jobs/${encodeURIComponent(id)}?log_offset=${logOffset}`
+    );
+  }
+
+  /** POST jobs: start an operation; answers the queued job. */
+  export function submitJob(kind: JobKind, params: JobParams): Promise<IJob> {
+    return requestAPI<IJob>('jobs', {
+      method: 'POST',
+      body: JSON.stringify({ kind, params })
+    });
+  }
+
+  /** DELETE jobs/<id>: cancel a job. */
+  export function cancelJob(id: string): Promise<IJob> {
+    return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`, {
+      method: 'DELETE'
+    });
+  }
+
+  /** GET config: the settings in effect. */
+  export function config(): Promise<IConfigAnswer> {
+    return requestAPI<IConfigAnswer>('config');
+  }
+
+  /** PUT config: change settings (the server validates them). */
+  export function saveConfig(values: IConfigValues): Promise<IConfigAnswer> {
+    return requestAPI<IConfigAnswer>('config', {
+      method: 'PUT',
+      body: JSON.stringify(values)
+    });
+  }
 }

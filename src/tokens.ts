@@ -10,7 +10,20 @@ export const PANEL_ID = 'conda-pack-ext:panel';
 /** Commands the extension registers. */
 export namespace CommandIDs {
   export const openPanel = 'conda-pack-ext:open-panel';
+  export const create = 'conda-pack-ext:create';
+  export const createFromFile = 'conda-pack-ext:create-from-file';
+  export const refresh = 'conda-pack-ext:refresh';
+  export const settings = 'conda-pack-ext:settings';
+  export const activity = 'conda-pack-ext:activity';
 }
+
+/** The panel's sections, in tab order. */
+export type SectionId =
+  'installed' | 'published' | 'create' | 'activity' | 'settings' | 'status';
+
+/** The schema id of the job updates the server sends on its event bus. */
+export const JOB_EVENT_SCHEMA =
+  'https://events.jupyter.org/conda_pack_ext/job/v1';
 
 /** The translation domain of the extension's strings. */
 export const TRANSLATION_DOMAIN = 'conda_pack_ext';
@@ -52,4 +65,122 @@ export interface ILoadable<T> {
   data: T | null;
   error: Error | null;
   loading: boolean;
+}
+
+/** The operations a job runs. */
+export type JobKind =
+  'create' | 'pack' | 'install' | 'uninstall' | 'publish' | 'unpublish';
+
+/** Where a job stands. */
+export type JobState =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/** How far the current phase of a job is. */
+export interface IJobProgress {
+  done: number;
+  total: number | null;
+  /** What done and total count: `bytes`, `files`, `packages`... or empty. */
+  unit: string;
+  /** Recent speed in units per second, when measurable. */
+  rate: number | null;
+}
+
+/** The parameters of a job: the CLI's long options with `_`. */
+export type JobParams = Record<string, string | boolean | number>;
+
+/** A job as GET /conda-pack-ext/jobs/<id> answers it, or as a job event carries it. */
+export interface IJob {
+  id: string;
+  kind: JobKind;
+  params?: JobParams;
+  slug?: string | null;
+  state: JobState;
+  phase: string;
+  progress: IJobProgress;
+  /** Log lines from `log_offset` on (absent in lists). */
+  log?: string[];
+  log_offset?: number;
+  log_total?: number;
+  result?: Record<string, unknown> | null;
+  error?: IErrorBody | null;
+  cancel_requested?: boolean;
+  created?: string;
+  started?: string | null;
+  finished?: string | null;
+}
+
+/** An environment or installed pack in the pack folder (GET envs). */
+export interface ILocalEnv {
+  slug: string;
+  name: string;
+  version: string;
+  python: string;
+  arch_type: string;
+  size_mb: number | null;
+  prefix: string;
+  kernels: string[];
+  pack_uri: string;
+  managed: boolean;
+  pack?: {
+    path: string;
+    sha256: string;
+    size: number;
+    size_mb: number;
+    created: string;
+  } | null;
+  states?: string[];
+  create_date?: string;
+}
+
+/** GET /conda-pack-ext/envs */
+export interface IEnvsAnswer {
+  conda_pack_folder: string;
+  store_uri: string;
+  store_error: IErrorBody | null;
+  envs: ILocalEnv[];
+}
+
+/** A published pack's manifest (ADS's fields; empty ones dropped). */
+export interface IManifest {
+  name: string;
+  slug: string;
+  version?: string;
+  description?: string;
+  type?: string;
+  arch_type?: string;
+  create_date?: string;
+  created_by?: string;
+  python?: string;
+  size_mb?: number;
+  libraries?: string[];
+  pack_path?: string;
+  pack_uri?: string;
+  source?: string;
+  [key: string]: unknown;
+}
+
+/** GET /conda-pack-ext/published */
+export interface IPublishedAnswer {
+  store_uri: string;
+  packs: IManifest[];
+}
+
+/** The settings the Settings section edits (PUT /conda-pack-ext/config). */
+export interface IConfigValues {
+  conda_pack_folder?: string | null;
+  conda_pack_os_prefix?: string | null;
+  auth?: string | null;
+  oci_config?: string | null;
+  oci_profile?: string | null;
+  os_endpoint?: string | null;
+  engine?: string | null;
+  [key: string]: string | number | null | undefined;
+}
+
+/** GET and PUT /conda-pack-ext/config */
+export interface IConfigAnswer {
+  settings: IConfigValues & { ads_config_dir?: string; config_path?: string };
+  sources: Record<string, string>;
+  choices: { auth: string[]; engine: string[] };
+  keys: string[];
 }

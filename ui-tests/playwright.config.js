@@ -6,13 +6,28 @@
  * once per run, handed to the server through its environment and sent by the browser in
  * an Authorization header.
  */
+const { execFileSync } = require('child_process');
 const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 // Worker processes inherit the environment of the main process, so every process of a run
 // sees the same token and port.
 process.env.CONDA_PACK_EXT_UI_TOKEN ||= crypto.randomBytes(24).toString('hex');
 process.env.CONDA_PACK_EXT_UI_PORT ||= '8898';
+// The local conda channel of real packages the tests build environments from (built once
+// per machine and cached; the command prints its folder).
+if (!process.env.CONDA_PACK_EXT_CHANNEL) {
+  const repo = path.resolve(__dirname, '..');
+  const venvPython = path.join(repo, '.venv', 'bin', 'python');
+  const python = fs.existsSync(venvPython) ? venvPython : 'python3';
+  process.env.CONDA_PACK_EXT_CHANNEL = execFileSync(
+    python,
+    ['-m', 'tests.support.channel'],
+    { cwd: repo, encoding: 'utf-8' }
+  ).trim();
+}
 const baseURL = `http://127.0.0.1:${process.env.CONDA_PACK_EXT_UI_PORT}`;
 
 module.exports = {
@@ -21,8 +36,12 @@ module.exports = {
   workers: 1,
   retries: 0,
   reporter: [['list'], ['html', { open: 'never' }]],
+  expect: {
+    toHaveScreenshot: { maxDiffPixelRatio: 0.01, animations: 'disabled' }
+  },
   use: {
     ...baseConfig.use,
+    viewport: { width: 1280, height: 800 },
     baseURL,
     extraHTTPHeaders: {
       Authorization: `token ${process.env.CONDA_PACK_EXT_UI_TOKEN}`

@@ -16,6 +16,9 @@ export interface ICondaPacksPanelProps {
   trans: TranslationBundle;
   /** The section shown first; defaults to the first one. */
   initialSection?: string;
+  /** The selected section, when the owner controls it (e.g. a command opens Create). */
+  selected?: string;
+  onSelect?: (id: string) => void;
 }
 
 /**
@@ -24,9 +27,14 @@ export interface ICondaPacksPanelProps {
  */
 export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
   const { sections, trans } = props;
-  const [selected, setSelected] = React.useState(
+  const [ownSelection, setOwnSelection] = React.useState(
     props.initialSection ?? sections[0]?.id
   );
+  const selected = props.selected ?? ownSelection;
+  const setSelected = (id: string) => {
+    setOwnSelection(id);
+    props.onSelect?.(id);
+  };
   const current =
     sections.find(section => section.id === selected) ?? sections[0];
 

@@ -1,18 +1,57 @@
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
+import { ActivitySection } from '../components/ActivitySection';
 import { CondaPacksPanel, IPanelSection } from '../components/CondaPacksPanel';
+import { CreateSection } from '../components/CreateSection';
+import { InstalledSection } from '../components/InstalledSection';
+import { PublishedSection } from '../components/PublishedSection';
+import { SettingsSection } from '../components/SettingsSection';
 import { StatusSection } from '../components/StatusSection';
 import { condaPacksIcon } from '../icons';
 import { StatusModel } from '../model';
-import { PANEL_ID, TRANSLATION_DOMAIN } from '../tokens';
+import { ConfigModel } from '../models/config';
+import { EMPTY_FORM, ICreateForm } from '../models/createForm';
+import { isActive, JobsModel } from '../models/jobs';
+import { PacksModel } from '../models/packs';
+import {
+  ILocalEnv,
+  IManifest,
+  JobKind,
+  JobParams,
+  PANEL_ID,
+  SectionId,
+  TRANSLATION_DOMAIN
+} from '../tokens';
+
+/** What the panel needs from JupyterLab; index.ts supplies it. */
+export interface IPanelHost {
+  copy: (text: string) => void;
+  openNotebook: (kernelName: string) => void;
+  /** The path of the file selected in the file browser, if any. */
+  selectedFile: () => string | null;
+  readFile: (path: string) => Promise<string>;
+  /** Ask the user to confirm a destructive action. */
+  confirm: (title: string, body: string, accept: string) => Promise<boolean>;
+  /** Tell the user an action could not start. */
+  reportError: (error: unknown) => void;
+}
+
+/** The models the panel shows. */
+export interface IPanelModels {
+  status: StatusModel;
+  packs: PacksModel;
+  jobs: JobsModel;
+  config: ConfigModel;
+}
 
 /** The Conda Packs side bar widget: the Lumino shell around the React panel. */
 export class CondaPacksSidebar extends ReactWidget {
   constructor(
-    readonly statusModel: StatusModel,
+    readonly models: IPanelModels,
+    private readonly host: IPanelHost,
     translator: ITranslator
   ) {
     super();
@@ -24,39 +63,239 @@ export class CondaPacksSidebar extends ReactWidget {
     this.title.label = '';
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', this._trans.__('Conda Packs'));
+    const rerender = () => this.update();
+    models.status.changed.connect(rerender);
+    models.packs.changed.connect(rerender);
+    models.jobs.changed.connect(rerender);
+    models.config.changed.connect(rerender);
   }
 
-  /** Load the status the first time the panel is shown, not at JupyterLab's start. */
+  /** The selected section. */
+  get section(): SectionId {
+    return this._section;
+  }
+
+  /** Show a section. */
+  showSection(section: SectionId): void {
+    this._section = section;
+    this.update();
+  }
+
+  /** Open the Create section with this environment file chosen. */
+  createFrom(path: string): void {
+    this._form = { ...this._form, source: 'file', path, fileText: null };
+    this._formKey++;
+    this.showSection('create');
+  }
+
+  /** Read everything again. */
+  async refresh(): Promise<void> {
+    await Promise.all([
+      this.models.status.refresh(),
+      this.models.packs.refresh(),
+      this.models.jobs.load(),
+      this.models.config.refresh()
+    ]);
+  }
+
+  /** Load everything the first time the panel is shown, not at JupyterLab's start. */
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    this.models.jobs.visible = true;
     if (!this._loaded) {
       this._loaded = true;
-      void this.statusModel.refresh();
+      void this.refresh();
     }
   }
 
-  protected render(): JSX.Element {
-    return <CondaPacksPanel sections={this.sections()} trans={this._trans} />;
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.models.jobs.visible = false;
   }
 
-  /** The panel's sections, in tab order. */
+  protected render(): JSX.Element {
+    return (
+      <CondaPacksPanel
+        sections={this.sections()}
+        trans={this._trans}
+        selected={this._section}
+        onSelect={id => {
+          this._section = id as SectionId;
+          this.update();
+        }}
+      />
+    );
+  }
+
+  /** Start a job and show it in Activity; a refused job is reported and rethrown. */
+  private async startJob(kind: JobKind, params: JobParams): Promise<void> {
+    await this.models.jobs.submit(kind, params);
+  }
+
+  private async run(kind: JobKind, params: JobParams): Promise<void> {
+    try {
+      await this.startJob(kind, params);
+    } catch (error) {
+      this.host.reportError(error);
+    }
+  }
+
+  /** The slugs a queued or running job works on: their buttons wait. */
+  private busySlugs(): Set<string> {
+    return new Set(
+      this.models.jobs.jobs
+        .filter(job => isActive(job.state))
+        .map(job => job.slug ?? (job.params?.slug as string))
+        .filter(Boolean)
+    );
+  }
+
+  private async uninstall(env: ILocalEnv): Promise<void> {
+    const trans = this._trans;
+    const accepted = await this.host.confirm(
+      trans.__('Uninstall %1?', env.slug),
+      trans.__(
+        'This removes %1 and its kernels. Notebooks using its kernel will need another one.',
+        env.prefix
+      ),
+      trans.__('Uninstall')
+    );
+    if (accepted) {
+      await this.run('uninstall', {
+        slug: env.slug,
+        conda_pack_folder: this.packFolder()
+      });
+    }
+  }
+
+  private packFolder(): string {
+    return this.models.packs.installed.data?.conda_pack_folder ?? '';
+  }
+
   private sections(): IPanelSection[] {
     const trans = this._trans;
-    const model = this.statusModel;
+    const { status, packs, jobs, config } = this.models;
+    const host = this.host;
+    const busy = this.busySlugs();
+    const folderParam = (): JobParams =>
+      this.packFolder() ? { conda_pack_folder: this.packFolder() } : {};
     return [
+      {
+        id: 'installed',
+        label: trans.__('Installed'),
+        render: () => (
+          <InstalledSection
+            state={packs.installed}
+            busySlugs={busy}
+            trans={trans}
+            actions={{
+              publish: env =>
+                void this.run('publish', {
+                  slug: env.slug,
+                  overwrite: true,
+                  ...folderParam()
+                }),
+              repack: env =>
+                void this.run('pack', {
+                  slug: env.slug,
+                  overwrite: true,
+                  ...folderParam()
+                }),
+              uninstall: env => void this.uninstall(env),
+              copy: host.copy,
+              openNotebook: host.openNotebook,
+              refresh: () => void packs.refreshInstalled()
+            }}
+          />
+        )
+      },
+      {
+        id: 'published',
+        label: trans.__('Published'),
+        render: () => (
+          <PublishedSection
+            state={packs.published}
+            packFolder={
+              this.packFolder() || status.state.data?.conda_pack_folder || ''
+            }
+            busySlugs={busy}
+            trans={trans}
+            actions={{
+              install: (pack: IManifest, folder: string) =>
+                void this.run('install', {
+                  ...(pack.pack_uri
+                    ? { conda_uri: pack.pack_uri }
+                    : { slug: pack.slug }),
+                  overwrite: true,
+                  ...(folder ? { conda_pack_folder: folder } : {})
+                }),
+              copy: host.copy,
+              refresh: rescan => void packs.refreshPublished(rescan)
+            }}
+          />
+        )
+      },
+      {
+        id: 'create',
+        label: trans.__('Create'),
+        render: () => (
+          <CreateSection
+            key={this._formKey}
+            initialForm={this._form}
+            engines={config.state.data?.choices.engine ?? []}
+            trans={trans}
+            onFormChange={form => {
+              this._form = form;
+            }}
+            selectedFile={host.selectedFile}
+            readFile={host.readFile}
+            submit={(kind, params) => this.startJob(kind, params)}
+          />
+        )
+      },
+      {
+        id: 'activity',
+        label: trans.__('Activity'),
+        render: () => (
+          <ActivitySection
+            jobs={jobs.jobs}
+            error={jobs.error}
+            trans={trans}
+            actions={{
+              cancel: job =>
+                void jobs
+                  .cancel(job.id)
+                  .catch(error => host.reportError(error)),
+              loadLog: job => void jobs.fetchLog(job.id).catch(() => undefined),
+              refresh: () => void jobs.load()
+            }}
+          />
+        )
+      },
+      {
+        id: 'settings',
+        label: trans.__('Settings'),
+        render: () => (
+          <SettingsSection
+            state={config.state}
+            trans={trans}
+            save={async values => {
+              await config.save(values);
+              void status.refresh();
+              void packs.refresh();
+            }}
+          />
+        )
+      },
       {
         id: 'status',
         label: trans.__('Status'),
         render: () => (
-          <UseSignal signal={model.changed} initialArgs={model.state}>
-            {(_, state) => (
-              <StatusSection
-                state={state ?? model.state}
-                trans={trans}
-                onRefresh={() => void model.refresh()}
-              />
-            )}
-          </UseSignal>
+          <StatusSection
+            state={status.state}
+            trans={trans}
+            onRefresh={() => void status.refresh()}
+          />
         )
       }
     ];
@@ -64,4 +303,7 @@ export class CondaPacksSidebar extends ReactWidget {
 
   private readonly _trans: TranslationBundle;
   private _loaded = false;
+  private _section: SectionId = 'installed';
+  private _form: ICreateForm = EMPTY_FORM;
+  private _formKey = 0;
 }

@@ -1,0 +1,82 @@
+import {
+  cliCommand,
+  filterPacks,
+  formatSizeMb,
+  PacksModel
+} from '../models/packs';
+import { IManifest } from '../tokens';
+
+const PACKS: IManifest[] = [
+  {
+    name: 'Data Tools',
+    slug: 'datatools_v1_0',
+    version: '1.0',
+    arch_type: 'CPU',
+    description: 'pandas and friends',
+    libraries: ['pandas=2.2.0', 'numpy=1.26.4']
+  },
+  {
+    name: 'Torch',
+    slug: 'torch_v2',
+    version: '2',
+    arch_type: 'GPU',
+    libraries: ['pytorch=2.3.0']
+  }
+];
+
+describe('filterPacks', () => {
+  it('matches every word of the search in names, descriptions and libraries', () => {
+    expect(filterPacks(PACKS, '', 'all').map(p => p.slug)).toEqual([
+      'datatools_v1_0',
+      'torch_v2'
+    ]);
+    expect(filterPacks(PACKS, 'PANDAS', 'all').map(p => p.slug)).toEqual([
+      'datatools_v1_0'
+    ]);
+    expect(filterPacks(PACKS, 'friends numpy', 'all')).toHaveLength(1);
+    expect(filterPacks(PACKS, 'pandas torch', 'all')).toHaveLength(0);
+  });
+
+  it('filters by CPU or GPU', () => {
+    expect(filterPacks(PACKS, '', 'GPU').map(p => p.slug)).toEqual([
+      'torch_v2'
+    ]);
+    expect(filterPacks(PACKS, 'torch', 'CPU')).toHaveLength(0);
+  });
+});
+
+describe('cliCommand and formatSizeMb', () => {
+  it('gives the equivalent command, quoted for the shell', () => {
+    expect(cliCommand('publish', 'myenv_v1_0')).toBe(
+      'conda-pack-ext publish -s myenv_v1_0'
+    );
+    expect(cliCommand('uninstall', 'x_v1', '/home/me/my packs')).toBe(
+      "conda-pack-ext uninstall -s x_v1 --conda-pack-folder '/home/me/my packs'"
+    );
+  });
+
+  it('writes sizes in MB or GB', () => {
+    expect(formatSizeMb(33)).toBe('33.0 MB');
+    expect(formatSizeMb(2500)).toBe('2.5 GB');
+    expect(formatSizeMb(null)).toBe('');
+  });
+});
+
+describe('PacksModel', () => {
+  it('loads both lists and keeps a failure apart', async () => {
+    const model = new PacksModel({
+      envs: async () => ({
+        conda_pack_folder: '/p',
+        store_uri: 'file:///s',
+        store_error: null,
+        envs: []
+      }),
+      published: async () => {
+        throw new Error('store unreachable');
+      }
+    });
+    await model.refresh();
+    expect(model.installed.data?.conda_pack_folder).toBe('/p');
+    expect(model.published.error?.message).toBe('store unreachable');
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Installed and published packs: the model the Installed and Published sections read, and
+ * the pure functions behind their search, filter and copyable commands.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { api } from '../request';
+import { IEnvsAnswer, ILoadable, IManifest, IPublishedAnswer } from '../tokens';
+
+/** The CPU/GPU filter of the Published section. */
+export type ArchFilter = 'all' | 'CPU' | 'GPU';
+
+/** The pack's architecture, CPU unless the manifest says GPU. */
+export function archOf(pack: { arch_type?: string }): 'CPU' | 'GPU' {
+  return (pack.arch_type ?? '').toUpperCase() === 'GPU' ? 'GPU' : 'CPU';
+}
+
+/**
+ * The packs matching a search text (every word in the name, slug, version, description or
+ * libraries, case-insensitive) and an architecture.
+ */
+export function filterPacks(
+  packs: IManifest[],
+  query: string,
+  arch: ArchFilter
+): IManifest[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return packs.filter(pack => {
+    if (arch !== 'all' && archOf(pack) !== arch) {
+      return false;
+    }
+    const text = [
+      pack.name,
+      pack.slug,
+      pack.version,
+      pack.description,
+      ...(pack.libraries ?? [])
+    ]
+      .filter(Boolean)
+      .join(' ')
+      .toLowerCase();
+    return words.every(word => text.includes(word));
+  });
+}
+
+/** A size in megabytes in words: `33.0 MB`, `1.2 GB`. */
+export function formatSizeMb(sizeMb: number | null | undefined): string {
+  if (sizeMb === null || sizeMb === undefined) {
+    return '';
+  }
+  return sizeMb >= 1000
+    ? `${(sizeMb / 1000).toFixed(1)} GB`
+    : `${sizeMb.toFixed(1)} MB`;
+}
+
+/** The CLI command that does what a panel action does. */
+export function cliCommand(
+  action: 'publish' | 'pack' | 'uninstall' | 'install',
+  slug: string,
+  packFolder?: string
+): string {
+  const folder = packFolder
+    ? ` --conda-pack-folder ${shellQuote(packFolder)}`
+    : '';
+  return `conda-pack-ext ${action} -s ${shellQuote(slug)}${folder}`;
+}
+
+/** Quote a word for a POSIX shell when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:@=-]+$/.test(word)
+    ? word
+    : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/** The server calls the model makes; tests pass their own. */
+export interface IPacksApi {
+  envs: () => Promise<IEnvsAnswer>;
+  published: (rescan: boolean) => Promise<IPublishedAnswer>;
+}
+
+const EMPTY = { data: null, error: null, loading: false };
+
+/** The pack folder's environments and the store's packs, loaded on demand. */
+export class PacksModel {
+  constructor(private readonly server: IPacksApi = api) {}
+
+  get installed(): ILoadable<IEnvsAnswer> {
+    return this._installed;
+  }
+
+  get published(): ILoadable<IPublishedAnswer> {
+    return this._published;
+  }
+
+  /** Emitted when either list changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Read both lists again. */
+  async refresh(): Promise<void> {
+    await Promise.all([this.refreshInstalled(), this.refreshPublished()]);
+  }
+
+  async refreshInstalled(): Promise<void> {
+    this._installed = { ...this._installed, loading: true };
+    this._changed.emit();
+    try {
+      const data = await this.server.envs();
+      this._installed = { data, error: null, loading: false };
+    } catch (error) {
+      this._installed = { data: null, error: error as Error, loading: false };
+    }
+    this._changed.emit();
+  }
+
+  /** Read the store's index; `rescan` rebuilds it from the store's listing first. */
+  async refreshPublished(rescan = false): Promise<void> {
+    this._published = { ...this._published, loading: true };
+    this._changed.emit();
+    try {
+      const data = await this.server.published(rescan);
+      this._published = { data, error: null, loading: false };
+    } catch (error) {
+      this._published = { data: null, error: error as Error, loading: false };
+    }
+    this._changed.emit();
+  }
+
+  private _installed: ILoadable<IEnvsAnswer> = EMPTY;
+  private _published: ILoadable<IPublishedAnswer> = EMPTY;
+  private _changed = new Signal<this, void>(this);
+}
