@@ -17,7 +17,6 @@ the partial build and puts the previous env back.
 
 from __future__ import annotations
 
-import errno
 import importlib
 import importlib.metadata
 import json
@@ -36,7 +35,7 @@ from .envfile import (
     resolve_identity,
     spec_name,
 )
-from .errors import BuildFailed, Conflict, InvalidInput, PackError
+from .errors import Conflict, InvalidInput, os_failure
 from .manifest import (
     CREATED_BY,
     MANIFEST_VERSION,
@@ -48,9 +47,9 @@ from .manifest import (
     write_text_atomically,
 )
 from .progress import Progress
-from .settings import Settings
+from .settings import ENGINES, Settings
 
-ENGINES = ("auto", "rattler", *EXTERNAL_TOOLS, "container")
+BUILD_MARKER_SUFFIX = ".building"
 
 
 def create_env(
@@ -91,7 +90,7 @@ def create_env(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise _os_failure(error, f"creating the pack folder {folder}") from None
+        raise os_failure(error, f"creating the pack folder {folder}") from None
 
     with slug_lock(folder, identity.slug, "build"):
         recover_interrupted_build(folder, identity.slug)
@@ -103,6 +102,7 @@ def create_env(
         previous = _previous_path(folder, identity.slug)
         marker = _marker_path(folder, identity.slug)
         marker.write_text(str(os.getpid()))
+        progress.temp_path(marker)
         try:
             if prefix.exists():
                 os.rename(prefix, previous)
@@ -120,7 +120,7 @@ def create_env(
                 progress.log(f"the previous {identity.slug} was kept")
             marker.unlink(missing_ok=True)
             if isinstance(error, OSError):
-                raise _os_failure(error, f"building {prefix}") from None
+                raise os_failure(error, f"building {prefix}") from None
             raise
         marker.unlink(missing_ok=True)
         _remove_tree(previous)
@@ -173,6 +173,24 @@ def recover_interrupted_build(pack_folder: Path, slug: str) -> bool:
         os.rename(previous, prefix)
     marker.unlink(missing_ok=True)
     return True
+
+
+def recover_from_marker(marker: Path) -> bool:
+    """`recover_interrupted_build` for the build whose `.<slug>.building` marker this is,
+    under the slug's lock. Returns whether there was a build to undo."""
+    slug = build_marker_slug(marker)
+    if slug is None or not marker.exists():
+        return False
+    with slug_lock(marker.parent, slug, "clean up after"):
+        return recover_interrupted_build(marker.parent, slug)
+
+
+def build_marker_slug(path: str | os.PathLike) -> str | None:
+    """The slug of a build marker path (`<pack folder>/.<slug>.building`), else None."""
+    name = Path(path).name
+    if name.startswith(".") and name.endswith(BUILD_MARKER_SUFFIX):
+        return name[1 : -len(BUILD_MARKER_SUFFIX)] or None
+    return None
 
 
 def write_env_vars(prefix: Path, variables: dict[str, str]) -> None:
@@ -288,7 +306,7 @@ def _previous_path(folder: Path, slug: str) -> Path:
 
 
 def _marker_path(folder: Path, slug: str) -> Path:
-    return folder / f".{slug}.building"
+    return folder / f".{slug}{BUILD_MARKER_SUFFIX}"
 
 
 def _remove_tree(path: Path) -> None:
@@ -296,12 +314,3 @@ def _remove_tree(path: Path) -> None:
         path.unlink()
     elif path.exists():
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _os_failure(error: OSError, what: str) -> PackError:
-    if error.errno == errno.ENOSPC:
-        return BuildFailed(
-            f"the disk is full while {what}",
-            "free some space (or choose another --conda-pack-folder) and try again",
-        )
-    return BuildFailed(f"{what} failed: {error}")

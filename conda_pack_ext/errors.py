@@ -3,6 +3,8 @@
 The CLI prints them as one paragraph; the REST layer maps them to status codes by `status`.
 """
 
+import errno
+
 
 class PackError(Exception):
     """A failure the user can act on."""
@@ -67,3 +69,14 @@ class Cancelled(PackError):
 
     def __init__(self, message: str = "cancelled by the user", hint: str = ""):
         super().__init__(message, hint)
+
+
+def os_failure(error: OSError, what: str) -> PackError:
+    """A file system error met while `what` (e.g. "writing /x/y.tar.gz"), for the user: a
+    full disk says so and what to do."""
+    if error.errno == errno.ENOSPC:
+        return BuildFailed(
+            f"the disk is full (no space left on the device) while {what}",
+            "free some space (or choose another --conda-pack-folder) and try again",
+        )
+    return BuildFailed(f"{what} failed: {error}")

@@ -24,8 +24,6 @@ old env back. Kernels are written only once the env is in place.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import os
 import re
@@ -41,9 +39,9 @@ from urllib.parse import unquote, urlparse
 
 from . import kernels
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
-from .errors import Conflict, InvalidInput, NotFound, PackError
+from .errors import Conflict, InvalidInput, NotFound, PackError, os_failure
 from .extract import current_umask, extract_stream
-from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, write_manifest
+from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, slug_lock, write_manifest
 from .process import run_process
 from .progress import Progress
 from .settings import Settings
@@ -189,6 +187,7 @@ def install_pack(
     guess = source.slug or slug_from_filename(source.filename)
     remove_leftovers(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{guess}.installing-{os.getpid()}-", dir=folder))
+    progress.temp_path(staging)
     try:
         staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would become the env's mode
         with source.open() as stream:
@@ -208,12 +207,14 @@ def install_pack(
         relocated = relocate(staging, prefix, progress)
         _record_install(staging, document, slug, source, extracted)
         progress.phase("installing")
-        with slug_install_lock(folder, slug, progress) as waited:
+        with slug_lock(folder, slug, wait=True, progress=progress) as waited:
             _refuse_existing(prefix, overwrite, waited)
             replaced = _commit(staging, prefix, relocated, no_kernel, document, progress)
             registered = replaced["kernels"]
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):  # e.g. the disk filled up while relocating
+            raise os_failure(error, f"installing {source.uri} into {folder}") from None
         raise
     info = document["manifest"]
     return {
@@ -289,29 +290,6 @@ def _commit(
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     return {"kernels": names, "overwritten": previous is not None}
-
-
-@contextlib.contextmanager
-def slug_install_lock(folder: Path, slug: str, progress: Progress) -> Iterator[bool]:
-    """Hold the slug's lock (the same `.locks/<slug>.lock` builds and packs take), waiting
-    for another holder if needed; yields whether it had to wait."""
-    locks = folder / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    waited = False
-    with open(locks / f"{validate_slug(slug)}.lock", "w") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            if not waited:
-                progress.log(f"waiting for another operation on {slug!r} to finish")
-                waited = True
-            progress.check_cancelled()
-            time.sleep(0.1)
-        yield waited
 
 
 LEFTOVER = re.compile(r"^\.(?P<slug>.+)\.(?P<kind>installing|previous|removing)-(?P<pid>\d+)-")
@@ -485,7 +463,7 @@ def uninstall_pack(slug: str, settings: Settings, progress: Progress | None = No
     progress = progress or Progress()
     folder = settings.pack_folder
     prefix = folder / validate_slug(slug)
-    with slug_install_lock(folder, slug, progress):
+    with slug_lock(folder, slug, wait=True, progress=progress):
         if prefix.exists() and not (prefix / "conda-meta").is_dir():
             raise InvalidInput(
                 f"{prefix} is not a conda environment", "nothing was removed; check the slug"

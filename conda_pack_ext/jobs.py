@@ -46,10 +46,22 @@ ACTIVE_STATES = frozenset({"queued", "running"})
 JOB_KINDS_WITH_ENV_FILE = frozenset({"create", "publish"})
 # Temporary names the core gives work in progress, relative to the pack folder.
 TEMP_NAME_PATTERNS = (".{slug}.installing-*", ".packs/.{slug}.tar.gz.*.part")
+# how a multipart upload in progress is reported as a temporary path (Progress.temp_path)
+UPLOAD_ID_MARK = "?upload_id="
 MAX_LINE_CHARS = 4000
+# The history database's one table: a job's record is JSON (Job.to_record()).
+HISTORY_TABLE = (
+    "CREATE TABLE IF NOT EXISTS jobs"
+    " (id TEXT PRIMARY KEY, created REAL NOT NULL, state TEXT NOT NULL, record TEXT)"
+)
 # The type of each param whose value is not a string.
 FLAG_PARAMS = frozenset({"gpu", "overwrite", "no_kernel"})
 INTEGER_PARAMS = frozenset({"compress_level"})
+# The Job fields the history database keeps.
+RECORD_FIELDS = (
+    "id", "kind", "params", "slug", "state", "phase", "done", "total", "unit", "log",
+    "log_total", "result", "error", "created", "started", "finished", "temp_paths",
+)  # fmt: skip
 
 
 def default_history_path() -> Path:
@@ -131,25 +143,9 @@ class Job:
 
     def to_record(self) -> dict:
         """What the history database keeps (timestamps as epoch seconds)."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "params": self.params,
-            "slug": self.slug,
-            "state": self.state,
-            "phase": self.phase,
-            "done": self.done,
-            "total": self.total,
-            "unit": self.unit,
-            "log": list(self.log),
-            "log_total": self.log_total,
-            "result": self.result,
-            "error": self.error,
-            "created": self.created,
-            "started": self.started,
-            "finished": self.finished,
-            "temp_paths": self.temp_paths,
-        }
+        record = {name: getattr(self, name) for name in RECORD_FIELDS}
+        record["log"] = list(self.log)
+        return record
 
     @classmethod
     def from_record(cls, record: dict, log_limit: int) -> Job:
@@ -280,7 +276,13 @@ class JobManager:
         self._emitted_log_total: dict[str, int] = {}
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._uploads_to_abort: list[tuple[Job, list[str]]] = []
         self._load_history()
+        if self._uploads_to_abort:
+            # network calls: never on the caller's thread (the server's start)
+            threading.Thread(
+                target=self._abort_uploads, name="conda-pack-ext-jobs-abort", daemon=True
+            ).start()
         self._housekeeper = threading.Thread(
             target=self._housekeeping, name="conda-pack-ext-jobs-housekeeping", daemon=True
         )
@@ -473,9 +475,11 @@ class JobManager:
             self._finish(job, "succeeded", result=_jsonable(result))
 
     def _remove_own_temp_files(self, job: Job) -> None:
-        """Remove what the job layer made for the job (e.g. an environment file from text)."""
+        """Remove what the job layer made for the job (e.g. an environment file from text)
+        and whatever the core reported and left (normally nothing: it cleans up itself)."""
         for path in job.temp_paths:
-            _remove_path(path)
+            if not is_pending_upload(path):  # a finished upload was committed or aborted
+                _clean_up_temp_path(path)
 
     # ---- housekeeping: events and persistence ---------------------------------------------
 
@@ -527,10 +531,7 @@ class JobManager:
     def _connect(self) -> sqlite3.Connection:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.db_path, timeout=10)
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS jobs"
-            " (id TEXT PRIMARY KEY, created REAL NOT NULL, state TEXT NOT NULL, record TEXT)"
-        )
+        db.execute(HISTORY_TABLE)
         db.commit()
         return db
 
@@ -564,8 +565,13 @@ class JobManager:
             db.close()
 
     def _recover_interrupted(self, job: Job) -> None:
-        removed = [p for p in job.temp_paths if _remove_path(p)]
+        uploads = [p for p in job.temp_paths if is_pending_upload(p)]
+        removed = [
+            done for p in job.temp_paths if p not in uploads and (done := _clean_up_temp_path(p))
+        ]
         removed += self._remove_core_temp_files(job)
+        if uploads:
+            self._uploads_to_abort.append((job, uploads))
         job.state = "interrupted"
         job.finished = job.finished or time.time()
         job.error = _interrupted_error()
@@ -603,6 +609,21 @@ class JobManager:
             log.warning("conda-pack-ext: cleaning up after job %s: %s", job.id, error)
         return removed
 
+    def _abort_uploads(self) -> None:
+        """Abort the Object Storage multipart uploads of jobs that died mid-upload: an
+        upload left pending keeps its parts (and their cost) in the bucket."""
+        for job, uploads in self._uploads_to_abort:
+            try:
+                settings = settings_for(job.params, self.ads_config_dir)
+            except PackError:
+                continue
+            for reference in uploads:
+                line = abort_pending_upload(reference, settings)
+                with self.lock:
+                    job.log.append(line)
+                    job.log_total += 1
+                self.changed(job, urgent=True)
+
     def _persist(self, db: sqlite3.Connection) -> None:
         with self.lock:
             ids, self._to_persist = self._to_persist, set()
@@ -638,6 +659,46 @@ def _interrupted_error() -> dict:
         "message": "the server stopped while this job was active",
         "hint": "run it again; its temporary files were removed",
     }
+
+
+def is_pending_upload(reference: str) -> bool:
+    """Whether a reported temporary path is a multipart upload in progress (see
+    Progress.temp_path): `oci://bucket@namespace/object?upload_id=ID`."""
+    return str(reference).startswith("oci://") and UPLOAD_ID_MARK in str(reference)
+
+
+def abort_pending_upload(reference: str, settings) -> str:
+    """Abort one multipart upload left by a dead job; returns a line for the job's log."""
+    object_uri, _, upload_id = str(reference).rpartition(UPLOAD_ID_MARK)
+    try:
+        from .stores import oci_auth
+        from .stores.oci_store import parse_oci_uri
+
+        bucket, namespace, key = parse_oci_uri(object_uri)
+        client = oci_auth.object_storage_client(settings)
+        client.abort_multipart_upload(namespace, bucket, key, upload_id)
+    except Exception as error:  # noqa: BLE001 - best effort; the log says what happened
+        if getattr(error, "status", None) == 404:
+            return f"the unfinished upload to {object_uri} was already gone"
+        log.warning("conda-pack-ext: aborting the upload to %s: %s", object_uri, error)
+        return f"could not abort the unfinished upload to {object_uri}: {error}"
+    return f"aborted the unfinished upload to {object_uri}"
+
+
+def _clean_up_temp_path(path: str | os.PathLike) -> str | None:
+    """Remove a reported temporary file or folder; a build marker instead undoes its
+    build (partial env removed, previous env put back). Says what it did, if anything."""
+    from .create import build_marker_slug, recover_from_marker
+
+    slug = build_marker_slug(path)
+    if slug is None:
+        return str(path) if _remove_path(path) else None
+    try:
+        if recover_from_marker(Path(path)):
+            return f"the partial build {Path(path).parent / slug}"
+    except (PackError, OSError) as error:
+        log.warning("conda-pack-ext: undoing the build of %s: %s", path, error)
+    return None
 
 
 def _remove_path(path: str | os.PathLike) -> bool:

@@ -14,17 +14,18 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
-import yaml
-from jupyter_core.paths import jupyter_data_dir
+from jupyter_core.paths import jupyter_config_path, jupyter_data_dir
 
 from .progress import Progress
 
 METADATA_KEY = "conda_pack_ext"
 KERNEL_PREFIX = "conda-pack-"
 NO_IPYKERNEL_NOTE = "no kernel: add ipykernel to the environment file"
+NB_CONDA_KERNELS_MANAGER = "nb_conda_kernels.CondaKernelSpecManager"
 # kernelspecs an env ships that we replace by our own python kernel
 OWN_PYTHON_SPECS = {"python3", "python2"}
 
@@ -61,31 +62,60 @@ def env_variables(prefix: Path, manifest_document: dict | None) -> dict[str, str
 
 
 def nb_conda_kernels_lists(prefix: Path) -> bool:
-    """Whether nb_conda_kernels is installed and will list this env by itself (its folder
-    is one of conda's envs dirs), so that a kernel of ours would be a duplicate."""
+    """Whether nb_conda_kernels will list this env's kernels by itself, so that ours would
+    be duplicates (same "Python [conda env:...]" name, other kernel names).
+
+    nb_conda_kernels (a conda-only package) serves kernels only when it is the server's
+    kernel spec manager, asks `conda info --json` (CONDA_EXE, else `conda` on PATH) which
+    envs exist, skips those its `env_filter` matches, and lists an env's kernelspecs under
+    `share/jupyter/kernels`, not its ipykernel. Each condition is checked, and when one is
+    unsure the answer is False: a duplicate kernel is better than none."""
     if importlib.util.find_spec("nb_conda_kernels") is None:
         return False
-    folder = prefix.parent.resolve()
-    return any(Path(d).expanduser().resolve() == folder for d in conda_envs_dirs())
+    config = nb_conda_kernels_config()
+    if config is None:
+        return False
+    if not any((prefix / "share" / "jupyter" / "kernels").glob("*/kernel.json")):
+        return False
+    env_filter = config.get("env_filter")
+    if isinstance(env_filter, str) and env_filter and re.search(env_filter, str(prefix)):
+        return False
+    return str(prefix) in conda_env_paths()
 
 
-def conda_envs_dirs() -> list[str]:
-    """conda's envs dirs from CONDA_ENVS_PATH/CONDA_ENVS_DIRS and the usual .condarc files."""
-    dirs: list[str] = []
-    for name in ("CONDA_ENVS_PATH", "CONDA_ENVS_DIRS"):
-        dirs += [d for d in os.environ.get(name, "").split(os.pathsep) if d]
-    rc_files = [Path("~/.condarc").expanduser(), Path("~/.conda/condarc").expanduser()]
-    for root in (os.environ.get("CONDA_ROOT"), os.environ.get("CONDA_PREFIX")):
-        if root:
-            rc_files.append(Path(root) / ".condarc")
-    for rc in rc_files:
-        try:
-            config = yaml.safe_load(rc.read_text()) or {}
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(config, dict):
-            dirs += [str(d) for d in config.get("envs_dirs") or []]
-    return dirs
+def nb_conda_kernels_config() -> dict | None:
+    """The `CondaKernelSpecManager` settings when Jupyter's JSON config files make it the
+    kernel spec manager (as `python -m nb_conda_kernels install --enable` does), else None.
+    Python config files are not run, so a manager enabled there is not seen."""
+    enabled, settings = False, {}
+    for folder in jupyter_config_path()[::-1]:  # later folders are overridden by earlier
+        for name in ("jupyter_config.json", "jupyter_server_config.json"):
+            try:
+                config = json.loads((Path(folder) / name).read_text())
+            except (OSError, ValueError):
+                continue
+            if not isinstance(config, dict):
+                continue
+            for app in ("JupyterApp", "ServerApp", "NotebookApp"):
+                manager = (config.get(app) or {}).get("kernel_spec_manager_class")
+                if isinstance(manager, str):
+                    enabled = manager == NB_CONDA_KERNELS_MANAGER
+            settings.update(config.get("CondaKernelSpecManager") or {})
+    return settings if enabled else None
+
+
+def conda_env_paths() -> set[str]:
+    """The env paths conda reports, as nb_conda_kernels gets them; empty without conda."""
+    conda = os.environ.get("CONDA_EXE") or shutil.which("conda")
+    if not conda:
+        return set()
+    try:
+        result = subprocess.run(
+            [conda, "info", "--json"], capture_output=True, text=True, timeout=60, check=True
+        )
+        return {str(Path(p)) for p in json.loads(result.stdout).get("envs") or []}
+    except (OSError, subprocess.SubprocessError, ValueError, AttributeError):
+        return set()
 
 
 def build_kernelspecs(

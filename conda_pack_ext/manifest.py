@@ -5,7 +5,8 @@ Layout (ADS's, plus hidden entries ADS never looks at):
   <pack folder>/<slug>/<slug>_manifest.yaml  environment file + `manifest:` (also at the
                                              root of the packed tarball)
   <pack folder>/.packs/<slug>.tar.gz         the pack, outside the prefix (see pack.py)
-  <pack folder>/.locks/<slug>.lock           one build or pack of a slug at a time
+  <pack folder>/.locks/<slug>.lock           one build, pack, install or removal of a
+                                             slug at a time
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import errno
 import fcntl
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +26,7 @@ import yaml
 from . import __version__
 from .envfile import validate_slug
 from .errors import Conflict, InvalidInput, NotFound
+from .progress import Progress
 
 MANIFEST_VERSION = "1.0"
 # ADS formats a naive UTC time with this, so `%Z` is empty and two spaces precede "UTC":
@@ -31,6 +35,8 @@ ADS_DATE_FORMAT = "%a, %b %d, %Y, %H:%M:%S %Z UTC"
 CREATED_BY = f"conda-pack-ext {__version__}"
 # Manifest fields that describe one pack file rather than the environment.
 PACK_FIELDS = ("size_mb", "sha256")
+# how often a waiting operation tries the slug's lock again
+LOCK_POLL_SECONDS = 0.1
 
 
 def ads_create_date(when: datetime | None = None) -> str:
@@ -124,22 +130,45 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def slug_lock(pack_folder: str | Path, slug: str, action: str = "work on"):
-    """Hold `<pack folder>/.locks/<slug>.lock` while building, packing or replacing one env:
-    a second operation on the same slug fails at once with Conflict instead of interleaving."""
+def slug_lock(
+    pack_folder: str | Path,
+    slug: str,
+    action: str = "work on",
+    *,
+    wait: bool = False,
+    progress: Progress | None = None,
+) -> Iterator[bool]:
+    """Hold `<pack folder>/.locks/<slug>.lock` while building, packing, installing or
+    removing one env, so that two operations on one slug never interleave.
+
+    Without `wait`, a second operation fails at once with Conflict. With `wait`, it waits
+    for the holder (logging once to `progress` and honouring its cancel). Yields whether it
+    had to wait."""
+    progress = progress or Progress()
     locks = Path(pack_folder).expanduser().absolute() / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
-    handle = open(locks / f"{validate_slug(slug)}.lock", "w")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno in (errno.EAGAIN, errno.EACCES):
+    waited = False
+    with open(locks / f"{validate_slug(slug)}.lock", "w") as handle:
+        while not _try_lock(handle):
+            if not wait:
                 raise Conflict(
                     f"cannot {action} {slug}: another operation on it is running",
                     "wait for it to finish or cancel it",
-                ) from None
-            raise
-        yield
-    finally:
-        handle.close()
+                )
+            if not waited:
+                progress.log(f"waiting for another operation on {slug!r} to finish")
+                waited = True
+            progress.check_cancelled()
+            time.sleep(LOCK_POLL_SECONDS)
+        yield waited
+
+
+def _try_lock(handle) -> bool:
+    """Take the exclusive lock on an open file if no one holds it; whether it did."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True

@@ -37,31 +37,22 @@ OPERATIONS = {
 }
 
 # The params each kind accepts (beyond SETTING_PARAMS); anything else is refused.
+CREATE_PARAMS = {
+    "environment_file",
+    "environment",
+    "name",
+    "version",
+    "gpu",
+    "overwrite",
+    "no_kernel",
+    "image",
+}
 PARAMS = {
-    "create": {
-        "environment_file",
-        "environment",
-        "name",
-        "version",
-        "gpu",
-        "overwrite",
-        "no_kernel",
-        "image",
-    },
+    "create": CREATE_PARAMS,
     "pack": {"slug", "compress_level", "overwrite"},
     "install": {"conda_uri", "slug", "overwrite", "no_kernel", "sha256"},
     "uninstall": {"slug"},
-    "publish": {
-        "slug",
-        "environment_file",
-        "environment",
-        "name",
-        "version",
-        "gpu",
-        "overwrite",
-        "no_kernel",
-        "image",
-    },
+    "publish": {"slug", *CREATE_PARAMS},  # publish -f creates the env first
     "unpublish": {"slug"},
 }
 

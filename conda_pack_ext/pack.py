@@ -36,7 +36,7 @@ from conda_pack.core import Packer
 from conda_pack.formats import TarArchive
 
 from .envfile import validate_slug
-from .errors import BuildFailed, Conflict, InvalidInput, NotFound, PackError
+from .errors import BuildFailed, Conflict, InvalidInput, NotFound, PackError, os_failure
 from .manifest import (
     PACK_FIELDS,
     env_prefix,
@@ -142,9 +142,10 @@ def pack_env(
         if existing and not existing["current"]:
             progress.log(f"replacing the stale pack {output} (the env changed since)")
         output.parent.mkdir(parents=True, exist_ok=True)
-        env = _conda_env(prefix, progress)
         temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
+        progress.temp_path(temporary)
         try:
+            env = _conda_env(prefix, progress)
             sha256, size = _write_pack(
                 env, prefix, manifest_file, temporary, level, threads, progress
             )
@@ -152,7 +153,9 @@ def pack_env(
         except BaseException as error:
             temporary.unlink(missing_ok=True)
             if isinstance(error, OSError):
-                raise _os_failure(error, output) from None
+                raise (
+                    _missing_cache_entry(prefix, error) or os_failure(error, f"writing {output}")
+                ) from None
             if isinstance(error, CondaPackException):
                 raise BuildFailed(f"conda-pack failed: {str(error).strip()}") from None
             raise
@@ -319,10 +322,26 @@ def _sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def _os_failure(error: OSError, output: Path) -> PackError:
-    if error.errno == errno.ENOSPC:
-        return BuildFailed(
-            f"the disk is full while writing {output}",
-            "free some space (or choose another --conda-pack-folder) and try again",
-        )
-    return BuildFailed(f"writing {output} failed: {error}")
+def _missing_cache_entry(prefix: Path, error: OSError) -> PackError | None:
+    """conda-pack reads each package's files back from the package cache entry the env was
+    linked from (conda-meta's `link.source`). If that entry was cleaned since the env was
+    built, say which package it is and what to do, instead of a bare "No such file"."""
+    if error.errno != errno.ENOENT or not error.filename:
+        return None
+    missing = Path(os.fsdecode(error.filename))
+    for record in sorted((prefix / "conda-meta").glob("*.json")):
+        try:
+            info = json.loads(record.read_text(encoding="utf-8"))
+            source = Path(info["link"]["source"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if source.is_absolute() and missing.is_relative_to(source):
+            return BuildFailed(
+                f"the package cache entry of {info.get('name')} {info.get('version')} that "
+                f"{prefix.name} was built from is missing or incomplete: {source} "
+                f"(conda-pack reads {missing.relative_to(source)} from it)",
+                "re-create the environment with `conda-pack-ext create -o -f ENV.yaml` (it "
+                "fills the cache again), or restore the package cache (RATTLER_CACHE_DIR, "
+                "default ~/.cache/rattler/cache/pkgs); then pack again",
+            )
+    return None

@@ -53,7 +53,11 @@ class Progress:
 
     def temp_path(self, path) -> None:
         """The operation made a temporary file or folder; a job runner removes it if the
-        process dies before the operation could."""
+        process dies before the operation could.
+
+        Also reported this way: create's `<pack folder>/.<slug>.building` marker (the runner
+        then undoes that build instead) and an Object Storage multipart upload in progress,
+        as `oci://bucket@namespace/object?upload_id=ID` (the runner aborts it)."""
 
     @property
     def cancelled(self) -> bool:

@@ -32,20 +32,10 @@ from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import Settings
 from tests.support import container_image
 from tests.support.channel import channel_url
+from tests.support.progress import RecordingProgress
 
 # A uid:gid that is not the test runner's: files must end up belonging to it.
 OTHER_USER = (1000, 1000)
-
-
-class RecordingProgress(Progress):
-    """Keeps every log line, as the job's log would."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.lines: list[str] = []
-
-    def log(self, line: str) -> None:
-        self.lines.append(line)
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,10 @@ from conda_pack_ext.create import create_env
 from conda_pack_ext.engines import EXTERNAL_TOOLS, find_tool
 from conda_pack_ext.errors import BuildFailed, Cancelled, Conflict, InvalidInput, NotFound
 from conda_pack_ext.manifest import read_manifest
-from conda_pack_ext.progress import Progress
 from tests.support.channel import BINARY_HEAD, LATEST, PYTHON_VERSION, TEST_APP, TEST_LIB
+from tests.support.disks import small_tmpfs
 from tests.support.envfiles import build_wheel, settings_for, write_env_file
+from tests.support.progress import RecordingProgress
 
 pytestmark = pytest.mark.slow
 
@@ -198,7 +199,7 @@ def test_missing_environment_file(tmp_path):
     assert _leftovers(tmp_path / "conda") == []
 
 
-class CancelWhenLinking(Progress):
+class CancelWhenLinking(RecordingProgress):
     """Cancels the build as soon as packages start being linked, as a user's click would."""
 
     def on_change(self) -> None:
@@ -209,25 +210,19 @@ class CancelWhenLinking(Progress):
 def test_cancel_removes_the_partial_env(conda_channel, tmp_path):
     settings = settings_for(tmp_path / "conda")
     path = write_env_file(tmp_path, "cancelled", [conda_channel], ["python", TEST_APP])
+    progress = CancelWhenLinking()
     with pytest.raises(Cancelled):
-        create_env(settings, path, progress=CancelWhenLinking())
+        create_env(settings, path, progress=progress)
     assert _leftovers(tmp_path / "conda") == []
+    # the build marker was reported: a job runner undoes the build if the process dies
+    assert progress.temp_paths == [tmp_path / "conda" / ".cancelled_v1_0.building"]
 
 
 @pytest.fixture
 def small_disk(tmp_path):
     """A 24 MB tmpfs: too small for the test python (about 130 MB installed)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mounting a size-limited tmpfs needs root: {result.stderr.strip()}")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with small_tmpfs(tmp_path / "small", "24m") as mount_point:
+        yield mount_point
 
 
 def test_full_disk_is_a_clear_error(conda_channel, tmp_path, small_disk):

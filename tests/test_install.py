@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conda_pack_ext.cli import main
-from conda_pack_ext.errors import BuildFailed, Conflict
+from conda_pack_ext.errors import BuildFailed, Conflict, PackError
 from conda_pack_ext.extract import UnsafeMember
 from conda_pack_ext.install import LocalFileSource, install_pack, list_local
 from conda_pack_ext.kernels import kernels_dir
-from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings
 from tests.support.channel import TEST_APP, TEST_LIB
+from tests.support.cli import cli_error, cli_json, cli_run
+from tests.support.disks import small_tmpfs
 from tests.support.packs import (  # noqa: F401 (session fixtures)
     bare_pack_fixture,
     hostile_tarball,
@@ -32,22 +32,9 @@ from tests.support.packs import (  # noqa: F401 (session fixtures)
     python_pack_fixture,
     tiny_pack,
 )
+from tests.support.progress import RecordingProgress
 
 pytestmark = pytest.mark.slow
-
-
-def cli_json(capsys, *argv) -> dict | list:
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
-
-
-def cli_error(capsys, *argv) -> str:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    assert code == 1, captured.out
-    return captured.err
 
 
 def env_python(prefix: Path, code: str) -> str:
@@ -185,12 +172,7 @@ def test_install_waits_for_the_slug_lock(tmp_path):
     folder = tmp_path / "conda"
     (folder / ".locks").mkdir(parents=True)
     pack = tiny_pack(tmp_path / "tiny_v1.tar.gz", "tiny_v1")
-    lines = []
-
-    class Recorder(Progress):
-        def log(self, line):
-            lines.append(line)
-
+    progress = RecordingProgress()
     result = {}
     with open(folder / ".locks" / "tiny_v1.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
@@ -199,7 +181,7 @@ def test_install_waits_for_the_slug_lock(tmp_path):
                 install_pack(
                     LocalFileSource(pack),
                     load_settings(conda_pack_folder=str(folder)),
-                    progress=Recorder(),
+                    progress=progress,
                 )
             )
         )
@@ -208,17 +190,20 @@ def test_install_waits_for_the_slug_lock(tmp_path):
         assert not (folder / "tiny_v1").exists()
     worker.join(timeout=30)
     assert result["waited"] is True
-    assert any("waiting for another operation" in line for line in lines)
+    assert any("waiting for another operation" in line for line in progress.lines)
     assert (folder / "tiny_v1" / "share" / "tiny" / "data.txt").is_file()
+    # the staging folder was reported (a job runner removes it if the process dies)
+    (staging,) = progress.temp_paths
+    assert staging.parent == folder and staging.name.startswith(".tiny_v1.installing-")
+    assert not staging.exists()
 
 
 def test_plain_conda_pack_installs_with_a_written_manifest(tmp_path, capsys, plain_pack):
     folder = tmp_path / "conda"
-    code = main(["install", "-u", str(plain_pack), "--conda-pack-folder", str(folder), "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "no *_manifest.yaml" in captured.err
-    result = json.loads(captured.out)
+    result, err = cli_run(
+        capsys, "install", "-u", str(plain_pack), "--conda-pack-folder", str(folder)
+    )
+    assert "no *_manifest.yaml" in err
     prefix = folder / "plainenv_v2_1"
     assert result["slug"] == "plainenv_v2_1"
     document = yaml.safe_load((prefix / "plainenv_v2_1_manifest.yaml").read_text())
@@ -257,11 +242,11 @@ def test_uninstall_removes_env_and_kernels_and_list_reports(tmp_path, capsys, py
 
 def test_env_without_ipykernel_gets_no_kernel(tmp_path, capsys, bare_pack):
     folder = tmp_path / "conda"
-    code = main(["install", "-u", str(bare_pack), "--conda-pack-folder", str(folder), "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "no kernel: add ipykernel to the environment file" in captured.err
-    assert json.loads(captured.out)["kernels"] == []
+    result, err = cli_run(
+        capsys, "install", "-u", str(bare_pack), "--conda-pack-folder", str(folder)
+    )
+    assert "no kernel: add ipykernel to the environment file" in err
+    assert result["kernels"] == []
     assert not kernels_dir().exists() or not list(kernels_dir().iterdir())
 
 
@@ -288,3 +273,18 @@ def test_leftovers_of_a_killed_install_are_cleaned_up(tmp_path):
     assert [entry["slug"] for entry in listed] == ["old_v1"]  # the old env was put back
     assert not staging.exists()
     assert running.is_dir()  # its process still runs
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_old_env(tmp_path, python_pack):
+    # 24 MB: room for a small env, not for the test python (about 130 MB installed)
+    with small_tmpfs(tmp_path / "small", "24m") as disk:
+        settings = load_settings(conda_pack_folder=str(disk / "conda"))
+        old = tiny_pack(tmp_path / "testenv_v1_0.tar.gz", "testenv_v1_0")
+        install_pack(LocalFileSource(old), settings)
+        with pytest.raises(PackError, match="no space left") as failed:
+            install_pack(LocalFileSource(python_pack), settings, overwrite=True)
+        assert "Traceback" not in str(failed.value)
+        assert folder_entries(disk / "conda") == ["testenv_v1_0"]  # no staging folder left
+        data = disk / "conda" / "testenv_v1_0" / "share" / "tiny" / "data.txt"
+        assert data.read_text() == "tiny\n"
+        assert not kernels_dir().exists() or not list(kernels_dir().iterdir())

@@ -7,7 +7,6 @@ create/pack/install/publish operations through the same JobManager.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -15,10 +14,13 @@ from pathlib import Path
 
 import pytest
 from jupyter_events.schema import EventSchema
+from oci.object_storage.models import CreateMultipartUploadDetails
 
 from conda_pack_ext.errors import Conflict, InvalidInput, NotFound
 from conda_pack_ext.jobs import JobManager, default_history_path
 from conda_pack_ext.server import JOB_EVENT_SCHEMA_PATH
+from conda_pack_ext.stores import oci_auth
+from tests.support.history import running_job_record, write_history
 
 
 def wait_for(predicate, timeout: float = 20.0):
@@ -268,26 +270,14 @@ def test_a_job_running_when_the_server_died_is_interrupted_and_cleaned(
     unrelated.mkdir()
     reported = tmp_path / "reported-temp.tar.gz.part"
     reported.write_bytes(b"partial")
-    record = {
-        "id": "deadbeef",
-        "kind": "install",
-        "params": {"conda_uri": "/somewhere/demo_v1.tar.gz", "conda_pack_folder": str(pack_folder)},
-        "slug": "demo_v1",
-        "state": "running",
-        "phase": "linking",
-        "log": ["solving", "linking"],
-        "log_total": 2,
-        "created": time.time() - 60,
-        "started": time.time() - 59,
-        "temp_paths": [str(reported)],
-    }
-    db_path = tmp_path / "jobs.sqlite"
-    make_manager().shutdown()  # creates the database
-    with sqlite3.connect(db_path) as db:
-        db.execute(
-            "INSERT INTO jobs (id, created, state, record) VALUES (?, ?, ?, ?)",
-            (record["id"], record["created"], "running", json.dumps(record)),
-        )
+    record = running_job_record(
+        "deadbeef",
+        "install",
+        {"conda_uri": "/somewhere/demo_v1.tar.gz", "conda_pack_folder": str(pack_folder)},
+        "demo_v1",
+        temp_paths=[str(reported)],
+    )
+    write_history(tmp_path / "jobs.sqlite", record)
     manager = make_manager()
     job = manager.get("deadbeef")
     assert job.state == "interrupted"
@@ -297,7 +287,7 @@ def test_a_job_running_when_the_server_died_is_interrupted_and_cleaned(
     assert unrelated.exists()
     assert "removed temporary files" in list(job.log)[-1]
     # the new state is on disk too
-    with sqlite3.connect(db_path) as db:
+    with sqlite3.connect(tmp_path / "jobs.sqlite") as db:
         (state,) = db.execute("SELECT state FROM jobs WHERE id = 'deadbeef'").fetchone()
     assert state == "interrupted"
 
@@ -332,3 +322,49 @@ def test_events_are_throttled_and_match_the_schema(make_manager, operations):
     assert offsets == sorted(offsets)
     # 50 progress steps and 50 log lines in ~0.2 s, then quiet: a handful of updates
     assert len(events) <= 10
+
+
+def test_reported_temp_paths_are_undone_after_a_restart(
+    tmp_path, make_manager, object_storage, oci_settings
+):
+    # a build whose marker was reported in a pack folder the settings no longer name
+    # (config.ini changed since): the partial env goes, the previous one comes back
+    old_folder = tmp_path / "old-pack-folder"
+    (old_folder / "demo_v1" / "conda-meta").mkdir(parents=True)
+    marker = old_folder / ".demo_v1.building"
+    marker.write_text("12345")
+    (old_folder / ".demo_v1.previous" / "conda-meta").mkdir(parents=True)
+    (old_folder / ".demo_v1.previous" / "the-old-env").write_text("still here")
+    # a publish that died mid-upload: its multipart upload is still pending
+    settings = oci_settings()
+    client = oci_auth.object_storage_client(settings)
+    details = CreateMultipartUploadDetails(object="conda/cpu/demo/1/publish_v1")
+    upload = client.create_multipart_upload("testns", "packs", details).data
+    assert len(object_storage.pending_uploads()) == 1
+    store_params = {
+        name: getattr(settings, name)
+        for name in ("conda_pack_os_prefix", "os_endpoint", "oci_config", "auth")
+    }
+    write_history(
+        tmp_path / "jobs.sqlite",
+        running_job_record(
+            "0000b1d0", "create", {"environment_file": "env.yaml"}, "demo_v1",
+            temp_paths=[str(marker)],
+        ),
+        running_job_record(
+            "00ab0a7d", "publish", {"slug": "publish_v1", **store_params}, "publish_v1",
+            temp_paths=[f"oci://packs@testns/{details.object}?upload_id={upload.upload_id}"],
+        ),
+    )  # fmt: skip
+
+    manager = make_manager()
+    built = manager.get("0000b1d0")
+    assert built.state == "interrupted"
+    assert sorted(p.name for p in old_folder.iterdir() if p.name != ".locks") == ["demo_v1"]
+    assert (old_folder / "demo_v1" / "the-old-env").read_text() == "still here"
+    assert "partial build" in list(built.log)[-1]
+
+    published = manager.get("00ab0a7d")
+    wait_for(lambda: not object_storage.pending_uploads())
+    wait_for(lambda: "aborted the unfinished upload" in list(published.log)[-1])
+    assert published.state == "interrupted"

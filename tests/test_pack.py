@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 from contextlib import redirect_stdout
@@ -20,8 +21,10 @@ from conda_pack_ext.errors import BuildFailed, Cancelled, Conflict, InvalidInput
 from conda_pack_ext.manifest import read_manifest
 from conda_pack_ext.pack import find_pack, pack_env, pack_info, pack_path
 from conda_pack_ext.progress import Progress
-from tests.support.channel import TEST_APP, TEST_LIB
+from tests.support.channel import TEST_APP, TEST_LIB, package_cache_for
+from tests.support.disks import small_tmpfs
 from tests.support.envfiles import settings_for, write_env_file
+from tests.support.progress import RecordingProgress
 
 pytestmark = pytest.mark.slow
 
@@ -139,6 +142,16 @@ class CancelWhilePacking(Progress):
             self.cancel_event.set()
 
 
+def test_partial_pack_file_is_reported(env):
+    settings, slug, _ = env
+    progress = RecordingProgress()
+    packed = pack_env(settings, slug, overwrite=True, progress=progress)
+    (partial,) = progress.temp_paths
+    assert partial.parent == Path(packed["pack_path"]).parent
+    assert partial.name.startswith(f".{slug}.tar.gz.") and partial.name.endswith(".part")
+    assert not partial.exists()
+
+
 def test_cancel_leaves_no_pack(env):
     settings, slug, _ = env
     before = sorted(os.listdir(settings.pack_folder / ".packs"))
@@ -159,16 +172,7 @@ def test_bad_requests(env, tmp_path):
 
 def test_full_disk_is_a_clear_error(env, tmp_path):
     settings, slug, _ = env
-    small = tmp_path / "small"
-    small.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(small)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mounting a size-limited tmpfs needs root: {result.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "small", "4m") as small:
         # the env stays where it is; only the packs folder is on the small disk
         packs = settings.pack_folder / ".packs"
         os.rename(packs, tmp_path / "packs-aside")
@@ -180,5 +184,34 @@ def test_full_disk_is_a_clear_error(env, tmp_path):
         finally:
             packs.unlink()
             os.rename(tmp_path / "packs-aside", packs)
-    finally:
-        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def test_cleaned_package_cache_entry_is_a_clear_error(conda_channel, tmp_path, monkeypatch):
+    # a private copy of the channel's package cache (hard links), so that cleaning it here
+    # leaves the cache of every other test intact
+    cache = tmp_path / "package-cache"
+    shutil.copytree(package_cache_for(conda_channel), cache, symlinks=True, copy_function=os.link)
+    monkeypatch.setenv("RATTLER_CACHE_DIR", str(cache))
+    settings = settings_for(tmp_path / "conda")
+    path = write_env_file(tmp_path, "cleaned", [conda_channel], ["python", TEST_LIB])
+    created = create_env(settings, path, no_kernel=True)
+    (record,) = Path(created["prefix"]).glob(f"conda-meta/{TEST_LIB}-*.json")
+    entry = Path(json.loads(record.read_text())["link"]["source"])
+    assert entry.is_relative_to(cache)
+
+    # a cleaner that kept the entry's metadata but removed its files
+    for item in entry.iterdir():
+        if item.name != "info":
+            shutil.rmtree(item)
+    with pytest.raises(BuildFailed) as failed:
+        pack_env(settings, created["slug"])
+    message = str(failed.value)
+    assert f"package cache entry of {TEST_LIB}" in message and str(entry) in message
+    assert "conda-pack-ext create -o" in message and "No such file" not in message
+    assert os.listdir(settings.pack_folder / ".packs") == []
+
+    # an entry removed whole: conda-pack packs the env's own files and says so
+    shutil.rmtree(entry)
+    packed = pack_env(settings, created["slug"])
+    assert Path(packed["pack_path"]).is_file()
+    assert any(TEST_LIB in warning for warning in packed["warnings"])

@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 from conda_pack_ext.cli import main
 from conda_pack_ext.create import create_env
@@ -30,7 +29,9 @@ from conda_pack_ext.stores.publish import (
     source_for_uri,
 )
 from tests.support.channel import TEST_APP
+from tests.support.cli import cli_error, cli_json
 from tests.support.envfiles import write_env_file
+from tests.support.kernels import run_in_kernel
 
 pytestmark = pytest.mark.slow
 
@@ -68,37 +69,9 @@ def link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
 
 
-def cli_json(capsys, *argv):
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
-
-
-def cli_error(capsys, *argv) -> str:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    assert code == 1, captured.out
-    return captured.err
-
-
 def run_kernel(kernel: str) -> str:
     """Start an installed env's kernel through jupyter_client and return sys.prefix."""
-    manager, client = start_new_kernel(kernel_name=kernel, startup_timeout=120)
-    try:
-        out = []
-        reply = client.execute_interactive(
-            "import sys; print(sys.prefix)",
-            timeout=60,
-            output_hook=lambda m: (
-                out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None
-            ),
-        )
-        assert reply["content"]["status"] == "ok"
-        return "".join(out).strip()
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    return run_in_kernel(kernel, "import sys; print(sys.prefix)").strip()
 
 
 @pytest.fixture

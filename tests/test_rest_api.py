@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,6 +16,7 @@ from jupyter_events.schema import EventSchema
 from tornado.httpclient import HTTPClientError
 
 from conda_pack_ext.server import JOB_EVENT_SCHEMA_ID, JOB_EVENT_SCHEMA_PATH
+from tests.support.history import running_job_record, write_history
 
 FINISHED = {"succeeded", "failed", "cancelled", "interrupted"}
 
@@ -273,6 +273,18 @@ async def test_install_over_rest_then_run_its_kernel(
     (kernel_name,) = env["kernels"]
 
     # the kernel appears in Jupyter's kernelspecs and runs code in the env
+    assert await kernel_sys_prefix(jp_fetch, jp_serverapp, kernel_name) == str(prefix)
+
+    # uninstall removes the env and its kernel
+    await api.run("uninstall", slug="restdemo_v1_0", conda_pack_folder=str(pack_folder))
+    assert not prefix.exists()
+    specs = json.loads((await jp_fetch("api", "kernelspecs")).body)["kernelspecs"]
+    assert kernel_name not in specs
+
+
+async def kernel_sys_prefix(jp_fetch, server_app, kernel_name: str) -> str:
+    """Start a kernel listed in Jupyter's kernelspecs through the REST API, as the
+    launcher does, and return the sys.prefix it prints."""
     specs = json.loads((await jp_fetch("api", "kernelspecs")).body)["kernelspecs"]
     assert kernel_name in specs
     response = await jp_fetch(
@@ -280,16 +292,9 @@ async def test_install_over_rest_then_run_its_kernel(
     )
     kernel_id = json.loads(response.body)["id"]
     try:
-        printed = await execute(jp_serverapp, kernel_id, "import sys; print(sys.prefix)")
-        assert printed.strip() == str(prefix)
+        return (await execute(server_app, kernel_id, "import sys; print(sys.prefix)")).strip()
     finally:
         await jp_fetch("api", "kernels", kernel_id, method="DELETE")
-
-    # uninstall removes the env and its kernel
-    await api.run("uninstall", slug="restdemo_v1_0", conda_pack_folder=str(pack_folder))
-    assert not prefix.exists()
-    specs = json.loads((await jp_fetch("api", "kernelspecs")).body)["kernelspecs"]
-    assert kernel_name not in specs
 
 
 async def execute(server_app, kernel_id: str, code: str) -> str:
@@ -368,29 +373,15 @@ def job_running_when_the_server_died(history_db, pack_folder):
     previous = pack_folder / ".deadenv_v1.previous"
     (previous / "conda-meta").mkdir(parents=True)
     (previous / "the-old-env").write_text("still here")
-    history_db.parent.mkdir(parents=True)
-    record = {
-        "id": "0000dead",
-        "kind": "create",
-        "params": {"environment_file": "env.yaml", "conda_pack_folder": str(pack_folder)},
-        "slug": "deadenv_v1",
-        "state": "running",
-        "phase": "linking",
-        "log": ["solving", "linking"],
-        "log_total": 2,
-        "created": time.time() - 30,
-        "started": time.time() - 29,
-        "temp_paths": [],
-    }
-    with sqlite3.connect(history_db) as db:
-        db.execute(
-            "CREATE TABLE jobs (id TEXT PRIMARY KEY, created REAL NOT NULL,"
-            " state TEXT NOT NULL, record TEXT)"
-        )
-        db.execute(
-            "INSERT INTO jobs VALUES (?, ?, ?, ?)",
-            (record["id"], record["created"], "running", json.dumps(record)),
-        )
+    record = running_job_record(
+        "0000dead",
+        "create",
+        {"environment_file": "env.yaml", "conda_pack_folder": str(pack_folder)},
+        "deadenv_v1",
+        created=time.time() - 30,
+        started=time.time() - 29,
+    )
+    write_history(history_db, record)
     return pack_folder
 
 
@@ -445,17 +436,7 @@ async def test_create_publish_install_flow(
     prefix = installs / "flowenv_v1_0"
     assert installed["result"]["prefix"] == str(prefix)
     kernel_name = installed["result"]["kernels"][0]
-    specs = json.loads((await jp_fetch("api", "kernelspecs")).body)["kernelspecs"]
-    assert kernel_name in specs
-    response = await jp_fetch(
-        "api", "kernels", method="POST", body=json.dumps({"name": kernel_name})
-    )
-    kernel_id = json.loads(response.body)["id"]
-    try:
-        printed = await execute(jp_serverapp, kernel_id, "import sys; print(sys.prefix)")
-        assert printed.strip() == str(prefix)
-    finally:
-        await jp_fetch("api", "kernels", kernel_id, method="DELETE")
+    assert await kernel_sys_prefix(jp_fetch, jp_serverapp, kernel_name) == str(prefix)
 
 
 @needs("conda_pack_ext.create")

@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conda-pack-ext",
         description="Build, pack, publish and install conda packs (compatible with ADS).",
+        epilog="Settings come from the flags, else ADS's config.ini (see `configure`), else "
+        "defaults. `conda-pack-ext COMMAND --help` lists a command's flags.",
     )
     parser.add_argument("--version", action="version", version=f"conda-pack-ext {__version__}")
     parser.add_argument(

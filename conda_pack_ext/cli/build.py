@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import sys
-import threading
-
-from ..operations import run_operation
 from ..pack import DEFAULT_COMPRESS_LEVEL
 from ..settings import ENGINES
-from .common import TerminalProgress, add_json_flag, emit
+from .common import emit, finish_command, operation_params, run_cli_operation
 
 
 def register(subparsers) -> None:
     create = subparsers.add_parser(
         "create", help="build a conda environment from an environment file into the pack folder"
     )
-    create.add_argument("-f", "--environment-file", required=True, metavar="ENV.yaml")
+    create.add_argument(
+        "-f",
+        "--environment-file",
+        required=True,
+        metavar="ENV.yaml",
+        help="conda environment file (with an optional manifest: section)",
+    )
     create.add_argument("-n", "--name", help="environment name (default: manifest.name, name)")
     create.add_argument("-v", "--version", help="environment version (default 1.0)")
     create.add_argument("-g", "--gpu", action="store_true", help="mark the pack as GPU")
-    create.add_argument("--conda-pack-folder", metavar="DIR", help="default ~/conda")
     create.add_argument(
         "-o", "--overwrite", action="store_true", help="replace an existing env of that slug"
     )
@@ -32,12 +31,10 @@ def register(subparsers) -> None:
     )
     create.add_argument("--no-kernel", action="store_true", help="do not add ipykernel")
     add_container_flags(create)
-    add_json_flag(create)
-    create.set_defaults(handler=run_create)
+    finish_command(create, run_create)
 
     pack = subparsers.add_parser("pack", help="pack an environment of the pack folder as tar.gz")
-    pack.add_argument("-s", "--slug", required=True)
-    pack.add_argument("--conda-pack-folder", metavar="DIR", help="default ~/conda")
+    pack.add_argument("-s", "--slug", required=True, help="slug of an env in the pack folder")
     pack.add_argument(
         "--compress-level",
         type=int,
@@ -46,8 +43,7 @@ def register(subparsers) -> None:
         help=f"gzip level 0-9 (default {DEFAULT_COMPRESS_LEVEL}: fast; 4-9 use zlib-ng)",
     )
     pack.add_argument("-o", "--overwrite", action="store_true", help="replace a current pack")
-    add_json_flag(pack)
-    pack.set_defaults(handler=run_pack)
+    finish_command(pack, run_pack)
 
 
 def add_container_flags(parser) -> None:
@@ -62,20 +58,12 @@ def add_container_flags(parser) -> None:
     )
 
 
+CREATE_FLAGS = ("environment_file", "name", "version", "gpu", "overwrite", "no_kernel", "image")
+PACK_FLAGS = ("slug", "compress_level", "overwrite")
+
+
 def run_create(args) -> None:
-    params = {
-        "environment_file": args.environment_file,
-        "name": args.name,
-        "version": args.version,
-        "gpu": args.gpu,
-        "overwrite": args.overwrite,
-        "no_kernel": args.no_kernel,
-        "conda_pack_folder": args.conda_pack_folder,
-        "engine": args.engine,
-        "image": args.image,
-        "docker_host": args.docker_host,
-    }
-    result = _run("create", params, args)
+    result = run_cli_operation("create", operation_params(args, CREATE_FLAGS), args)
     emit(
         args,
         {k: result[k] for k in ("slug", "prefix", "manifest", "name", "version")},
@@ -85,45 +73,10 @@ def run_create(args) -> None:
 
 
 def run_pack(args) -> None:
-    params = {
-        "slug": args.slug,
-        "compress_level": args.compress_level,
-        "overwrite": args.overwrite,
-        "conda_pack_folder": args.conda_pack_folder,
-    }
-    result = _run("pack", params, args)
+    result = run_cli_operation("pack", operation_params(args, PACK_FLAGS), args)
     emit(
         args,
         {k: result[k] for k in ("slug", "pack_path", "sha256", "size")},
         f"packed {result['slug']} into {result['pack_path']} "
         f"({result['size_mb']} MB, sha256 {result['sha256']}) in {result['seconds']} s",
     )
-
-
-def _run(kind: str, params: dict, args) -> dict:
-    # unset flags are left out (0 is a real value: --compress-level 0)
-    params = {k: v for k, v in params.items() if v is not None and v is not False}
-    progress = TerminalProgress()
-    with _cancel_on_interrupt(progress):
-        return run_operation(kind, params, progress, ads_config_dir=args.ads_config)
-
-
-@contextlib.contextmanager
-def _cancel_on_interrupt(progress):
-    """First Ctrl-C cancels the operation cleanly (it removes what it made); a second one
-    interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_interrupt(signum, frame):
-        if progress.cancel_event.is_set():
-            raise KeyboardInterrupt
-        progress.cancel_event.set()
-        print("\ncancelling... (Ctrl-C again to stop at once)", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -1,35 +1,106 @@
-"""Pieces every command shares: settings flags, JSON output, progress on stderr."""
+"""Pieces every command shares: the settings flags (ADS's spellings), running an operation
+with progress on stderr and Ctrl-C as cancel, JSON output."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
 
+from ..operations import SETTING_PARAMS, run_operation
 from ..progress import Progress
-from ..settings import load_settings
+from ..settings import AUTH_MODES, load_settings
 
 
 def add_json_flag(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def add_folder_flag(parser) -> None:
+    """`--conda-pack-folder`: where environments are built and installed."""
+    parser.add_argument(
+        "--conda-pack-folder", metavar="DIR", help="local pack folder (default ~/conda)"
+    )
+
+
+def add_store_flags(parser) -> None:
+    """The flags that choose the store and how to reach it (ADS's spellings)."""
+    parser.add_argument(
+        "-p",
+        "--conda-pack-os-prefix",
+        metavar="PREFIX_URI",
+        help="store: oci://bucket@namespace/prefix or file:///absolute/folder",
+    )
+    parser.add_argument(
+        "-a",
+        "--auth",
+        choices=AUTH_MODES,
+        metavar="MODE",
+        help=f"OCI auth: {', '.join(AUTH_MODES)}",
+    )
+    parser.add_argument("--oci-config", metavar="FILE", help="OCI config file (~/.oci/config)")
+    parser.add_argument("--oci-profile", metavar="NAME", help="profile of the OCI config file")
+    parser.add_argument("--os-endpoint", metavar="URL", help="Object Storage endpoint URL")
+
+
+def finish_command(parser, handler, *, folder: bool = True, store: bool = False) -> None:
+    """End a command's flags the same way everywhere (pack folder, store and auth, --json)
+    and set the function that runs it."""
+    if folder:
+        add_folder_flag(parser)
+    if store:
+        add_store_flags(parser)
+    add_json_flag(parser)
+    parser.set_defaults(handler=handler)
+
+
 def settings_from_args(args, **extra):
     """Settings with every flag the command has that names a setting."""
-    names = (
-        "conda_pack_folder",
-        "conda_pack_os_prefix",
-        "auth",
-        "oci_config",
-        "oci_profile",
-        "os_endpoint",
-        "engine",
-        "container_image",
-        "docker_host",
-    )
-    flags = {name: getattr(args, name, None) for name in names}
+    flags = {name: getattr(args, name, None) for name in SETTING_PARAMS}
     flags.update(extra)
     return load_settings(ads_config_dir=getattr(args, "ads_config", None), **flags)
+
+
+def operation_params(args, names) -> dict:
+    """The operation's params from the flags among `names` that were given (unset flags
+    are left out; 0 is a real value: --compress-level 0)."""
+    params = {}
+    for name in (*names, *SETTING_PARAMS):
+        value = getattr(args, name, None)
+        if value is not None and value is not False and value != "":
+            params[name] = value
+    return params
+
+
+def run_cli_operation(kind: str, params: dict, args) -> dict:
+    """Run one operation with progress on stderr; the first Ctrl-C cancels it cleanly."""
+    progress = TerminalProgress()
+    with _cancel_on_interrupt(progress):
+        return run_operation(kind, params, progress, ads_config_dir=args.ads_config)
+
+
+@contextlib.contextmanager
+def _cancel_on_interrupt(progress: Progress):
+    """First Ctrl-C cancels the operation cleanly (it removes what it made); a second one
+    interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum, frame):
+        if progress.cancel_event.is_set():
+            raise KeyboardInterrupt
+        progress.cancel_event.set()
+        print("\ncancelling... (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def emit(args, result: dict, human: str) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..errors import InvalidInput
 from ..install import list_local
-from ..operations import run_operation
-from .common import TerminalProgress, add_json_flag, emit, settings_from_args
+from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
 
 
 def register(subparsers) -> None:
@@ -18,23 +17,15 @@ def register(subparsers) -> None:
     source.add_argument("-u", "--conda-uri", metavar="URI", help="pack file: path or file:// URL")
     source.add_argument("-s", "--slug", help="slug of a published pack")
     install.add_argument(
-        "-p", "--conda-pack-os-prefix", metavar="PREFIX_URI", help="store to look the slug up in"
-    )
-    _add_folder_flag(install)
-    install.add_argument(
         "-o", "--overwrite", action="store_true", help="replace an installed env of that slug"
     )
     install.add_argument("--no-kernel", action="store_true", help="do not register a kernel")
     install.add_argument("--sha256", metavar="HEX", help="refuse the pack unless it has this hash")
-    _add_auth_flags(install)
-    add_json_flag(install)
-    install.set_defaults(handler=run_install)
+    finish_command(install, run_install, store=True)
 
     uninstall = subparsers.add_parser("uninstall", help="remove an installed env and its kernels")
     uninstall.add_argument("-s", "--slug", required=True, help="slug of the installed env")
-    _add_folder_flag(uninstall)
-    add_json_flag(uninstall)
-    uninstall.set_defaults(handler=run_uninstall)
+    finish_command(uninstall, run_uninstall)
 
     listing = subparsers.add_parser(
         "list",
@@ -45,41 +36,16 @@ def register(subparsers) -> None:
     listing.add_argument("--local", action="store_true", help="envs in the pack folder")
     listing.add_argument("--published", action="store_true", help="packs in the store")
     listing.add_argument(
-        "-p", "--conda-pack-os-prefix", metavar="PREFIX_URI", help="store to list (--published)"
-    )
-    listing.add_argument(
         "--rescan", action="store_true", help="rebuild the store's index (--published)"
     )
-    _add_folder_flag(listing)
-    _add_auth_flags(listing)
-    add_json_flag(listing)
-    listing.set_defaults(handler=run_list)
+    finish_command(listing, run_list, store=True)
 
 
-def _add_folder_flag(parser) -> None:
-    parser.add_argument(
-        "--conda-pack-folder", metavar="DIR", help="where envs are installed (default ~/conda)"
-    )
-
-
-def _add_auth_flags(parser) -> None:
-    parser.add_argument("-a", "--auth", help="api_key, resource_principal, instance_principal...")
-    parser.add_argument("--oci-config", metavar="FILE", help="OCI config file")
-    parser.add_argument("--oci-profile", metavar="NAME", help="profile in the OCI config file")
-
-
-def _params(args, names) -> dict:
-    return {name: getattr(args, name) for name in names if getattr(args, name, None)}
-
-
-SETTING_FLAGS = ("conda_pack_folder", "conda_pack_os_prefix", "auth", "oci_config", "oci_profile")
+INSTALL_FLAGS = ("conda_uri", "slug", "overwrite", "no_kernel", "sha256")
 
 
 def run_install(args) -> None:
-    params = _params(
-        args, ("conda_uri", "slug", "overwrite", "no_kernel", "sha256", *SETTING_FLAGS)
-    )
-    result = run_operation("install", params, TerminalProgress(), args.ads_config)
+    result = run_cli_operation("install", operation_params(args, INSTALL_FLAGS), args)
     kernels = ", ".join(result["kernels"]) or "none"
     emit(
         args,
@@ -90,8 +56,7 @@ def run_install(args) -> None:
 
 
 def run_uninstall(args) -> None:
-    params = _params(args, ("slug", "conda_pack_folder"))
-    result = run_operation("uninstall", params, TerminalProgress(), args.ads_config)
+    result = run_cli_operation("uninstall", operation_params(args, ("slug",)), args)
     removed = ", ".join(result["kernels"]) or "none"
     emit(args, result, f"removed {result['prefix']}\nkernels removed: {removed}")
 

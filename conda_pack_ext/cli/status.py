@@ -1,13 +1,12 @@
 """`conda-pack-ext status`."""
 
 from ..status import status
-from .common import add_json_flag, emit, settings_from_args
+from .common import emit, finish_command, settings_from_args
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("status", help="show builders, pack folder and store in effect")
-    add_json_flag(parser)
-    parser.set_defaults(handler=run)
+    finish_command(parser, run, folder=False)
 
 
 def run(args) -> None:

@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from ..operations import run_operation
-from ..settings import AUTH_MODES, CONFIG_KEYS, write_config
-from .common import TerminalProgress, add_json_flag, emit, settings_from_args
-
-
-def add_store_flags(parser) -> None:
-    """The flags that choose the store and how to reach it (ADS's spellings)."""
-    parser.add_argument(
-        "-p",
-        "--conda-pack-os-prefix",
-        metavar="PREFIX_URI",
-        help="store: oci://bucket@namespace/prefix or file:///absolute/folder",
-    )
-    parser.add_argument("--conda-pack-folder", metavar="DIR", help="local pack folder (~/conda)")
-    parser.add_argument("-a", "--auth", choices=AUTH_MODES, help="OCI auth mode")
-    parser.add_argument("--oci-config", metavar="FILE", help="OCI config file (~/.oci/config)")
-    parser.add_argument("--oci-profile", metavar="NAME", help="profile of the OCI config file")
-    parser.add_argument("--os-endpoint", metavar="URL", help="Object Storage endpoint URL")
+from ..settings import CONFIG_KEYS, write_config
+from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
 
 
 def register(subparsers) -> None:
@@ -38,15 +22,11 @@ def register(subparsers) -> None:
     publish.add_argument(
         "-o", "--overwrite", action="store_true", help="replace a pack published with this slug"
     )
-    add_store_flags(publish)
-    add_json_flag(publish)
-    publish.set_defaults(handler=run_publish)
+    finish_command(publish, run_publish, store=True)
 
     unpublish = subparsers.add_parser("unpublish", help="remove a published pack from the store")
     unpublish.add_argument("-s", "--slug", required=True, help="slug of the published pack")
-    add_store_flags(unpublish)
-    add_json_flag(unpublish)
-    unpublish.set_defaults(handler=run_unpublish)
+    finish_command(unpublish, run_unpublish, store=True)
 
     configure = subparsers.add_parser(
         "configure",
@@ -54,43 +34,19 @@ def register(subparsers) -> None:
         description="Write the given settings into ~/.ads_ops/config.ini (ADS's file); "
         "without flags, show the settings in effect.",
     )
-    add_store_flags(configure)
     configure.add_argument("--part-size-mb", type=int, metavar="MB", help="upload part size")
     configure.add_argument("--parallelism", type=int, metavar="N", help="parallel transfers")
-    add_json_flag(configure)
-    configure.set_defaults(handler=run_configure)
+    finish_command(configure, run_configure, store=True)
 
 
-OPERATION_FLAGS = (
-    "slug",
-    "environment_file",
-    "name",
-    "version",
-    "gpu",
-    "overwrite",
-    "conda_pack_os_prefix",
-    "conda_pack_folder",
-    "auth",
-    "oci_config",
-    "oci_profile",
-    "os_endpoint",
-)
-
-
-def _params(args) -> dict:
-    params = {}
-    for name in OPERATION_FLAGS:
-        value = getattr(args, name, None)
-        if value not in (None, False, ""):
-            params[name] = value
-    return params
+PUBLISH_FLAGS = ("slug", "environment_file", "name", "version", "gpu", "overwrite")
 
 
 def run_publish(args) -> None:
-    params = _params(args)
+    params = operation_params(args, PUBLISH_FLAGS)
     if not params.get("slug") and not params.get("environment_file"):
         raise InvalidInput("give -s SLUG (an existing environment) or -f ENV.yaml")
-    result = run_operation("publish", params, TerminalProgress(), args.ads_config)
+    result = run_cli_operation("publish", params, args)
     summary = {key: result[key] for key in ("slug", "uri", "sha256", "size")}
     if getattr(args, "json", False):
         emit(args, summary, "")
@@ -102,7 +58,7 @@ def run_publish(args) -> None:
 
 
 def run_unpublish(args) -> None:
-    result = run_operation("unpublish", _params(args), TerminalProgress(), args.ads_config)
+    result = run_cli_operation("unpublish", operation_params(args, ("slug",)), args)
     emit(args, result, "removed " + ", ".join(result["removed"]))
 
 
