@@ -25,6 +25,7 @@ import shutil
 import time
 from pathlib import Path
 
+from . import kernels
 from .engines import EXTERNAL_TOOLS
 from .envfile import (
     EnvFile,
@@ -124,6 +125,15 @@ def create_env(
             raise
         marker.unlink(missing_ok=True)
         _remove_tree(previous)
+        # A built env is usable at once, like an installed one: users open a notebook on it
+        # before (or without) packing it.
+        kernel_names = (
+            []
+            if no_kernel
+            else kernels.register_kernels(
+                prefix, identity.slug, document["manifest"], document, progress
+            )
+        )
 
     info = document["manifest"]
     return {
@@ -135,6 +145,7 @@ def create_env(
         "engine": info["engine"],
         "python": info.get("python", ""),
         "kernel": info["kernel"],
+        "kernels": kernel_names,
         "warnings": list(progress.warnings),
         "seconds": round(time.monotonic() - started, 1),
     }

@@ -4,10 +4,29 @@ channel (real packages built at test time), and a Jupyter server with the extens
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.support.object_storage")
+
+
+def pytest_configure(config):
+    """Session-wide isolation too: module- and session-scoped fixtures run before the
+    per-test one below, and must not write kernels or config into the user's folders."""
+    base = Path(tempfile.mkdtemp(prefix="conda-pack-ext-tests-"))
+    config._conda_pack_ext_base = base
+    for variable, name in (("ADS_OPS_CONFIG_DIR", "ads_ops"), ("JUPYTER_DATA_DIR", "data")):
+        (base / name).mkdir()
+        os.environ[variable] = str(base / name)
+
+
+def pytest_unconfigure(config):
+    base = getattr(config, "_conda_pack_ext_base", None)
+    if base:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -13,15 +13,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from jupyter_client.kernelspec import KernelSpecManager
 
 from conda_pack_ext.cli import main
 from conda_pack_ext.create import create_env
 from conda_pack_ext.engines import EXTERNAL_TOOLS, find_tool
 from conda_pack_ext.errors import BuildFailed, Cancelled, Conflict, InvalidInput, NotFound
+from conda_pack_ext.kernels import kernel_name
 from conda_pack_ext.manifest import read_manifest
 from tests.support.channel import BINARY_HEAD, LATEST, PYTHON_VERSION, TEST_APP, TEST_LIB
 from tests.support.disks import small_tmpfs
 from tests.support.envfiles import build_wheel, settings_for, write_env_file
+from tests.support.kernels import run_in_kernel
 from tests.support.progress import RecordingProgress
 
 pytestmark = pytest.mark.slow
@@ -130,6 +133,18 @@ def test_pack_folder_holds_only_the_env(built):
 
 def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != ".locks") if folder.exists() else []
+
+
+def test_created_env_runs_as_a_kernel_at_once(conda_channel, tmp_path):
+    env_file = write_env_file(tmp_path / "project", "Kernel Test", [conda_channel], [TEST_APP])
+    result = create_env(settings_for(tmp_path / "conda"), env_file)
+    assert result["kernels"] == [kernel_name(result["slug"])]
+    spec = KernelSpecManager().get_kernel_spec(result["kernels"][0])
+    assert spec.display_name == f"Python [conda env:{result['slug']}]"
+    printed = run_in_kernel(
+        result["kernels"][0], "import sys, cpe_testapp; print(sys.prefix, cpe_testapp.__name__)"
+    )
+    assert printed.split() == [result["prefix"], "cpe_testapp"]
 
 
 def test_overwrite_keeps_old_env_when_new_build_fails(conda_channel, tmp_path):
