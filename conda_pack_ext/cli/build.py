@@ -24,13 +24,7 @@ def register(subparsers) -> None:
     create.add_argument(
         "-o", "--overwrite", action="store_true", help="replace an existing env of that slug"
     )
-    create.add_argument(
-        "--engine",
-        metavar="ENGINE",
-        help=f"one of {', '.join(ENGINES)} (default auto: the embedded rattler engine)",
-    )
-    create.add_argument("--no-kernel", action="store_true", help="do not add ipykernel")
-    add_container_flags(create)
+    add_build_flags(create)
     finish_command(create, run_create)
 
     pack = subparsers.add_parser("pack", help="pack an environment of the pack folder as tar.gz")
@@ -46,8 +40,15 @@ def register(subparsers) -> None:
     finish_command(pack, run_pack)
 
 
-def add_container_flags(parser) -> None:
-    """Flags of the container engine (`--engine container`)."""
+def add_build_flags(parser) -> None:
+    """How an environment is built: the engine, its kernel, and the container engine's
+    image and address (`--engine container`). Shared by `create` and `publish -f`."""
+    parser.add_argument(
+        "--engine",
+        metavar="ENGINE",
+        help=f"one of {', '.join(ENGINES)} (default auto: the embedded rattler engine)",
+    )
+    parser.add_argument("--no-kernel", action="store_true", help="do not add ipykernel")
     parser.add_argument(
         "--image", metavar="IMAGE", help="container image to build in (setting container_image)"
     )

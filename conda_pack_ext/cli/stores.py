@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import InvalidInput
 from ..settings import CONFIG_KEYS, write_config
+from .build import add_build_flags
 from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
 
 
@@ -22,6 +23,7 @@ def register(subparsers) -> None:
     publish.add_argument(
         "-o", "--overwrite", action="store_true", help="replace a pack published with this slug"
     )
+    add_build_flags(publish)
     finish_command(publish, run_publish, store=True)
 
     unpublish = subparsers.add_parser("unpublish", help="remove a published pack from the store")
@@ -39,7 +41,16 @@ def register(subparsers) -> None:
     finish_command(configure, run_configure, store=True)
 
 
-PUBLISH_FLAGS = ("slug", "environment_file", "name", "version", "gpu", "overwrite")
+PUBLISH_FLAGS = (
+    "slug",
+    "environment_file",
+    "name",
+    "version",
+    "gpu",
+    "overwrite",
+    "no_kernel",
+    "image",
+)
 
 
 def run_publish(args) -> None:
