@@ -488,4 +488,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: rattler's runtime threads can crash it after the work is
+    # done and reported, which would turn a good build into a failed exit status.
+    os._exit(status)
