@@ -17,8 +17,9 @@ import { describeError } from './describe';
 import { condaPacksIcon } from './icons';
 import { StatusModel } from './model';
 import { ConfigModel } from './models/config';
-import { describeJob, IJobView, JobsModel } from './models/jobs';
+import { IJobView, JobsModel } from './models/jobs';
 import { PacksModel } from './models/packs';
+import { jobEndNotice } from './notifications';
 import {
   CommandIDs,
   IJob,
@@ -125,47 +126,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     const notifyEnd = (job: IJobView) => {
-      const title = describeJob(job, trans);
-      if (job.state === 'succeeded') {
-        const kernels = (job.result?.kernels as string[] | undefined) ?? [];
-        Notification.success(trans.__('%1: done', title), {
-          autoClose: 8000,
-          actions:
-            job.kind === 'install' && kernels.length
-              ? [
-                  {
-                    label: trans.__('Open notebook'),
-                    caption: trans.__('Open a notebook with %1', kernels[0]),
-                    callback: () => openNotebook(kernels[0])
-                  }
-                ]
-              : []
+      const notice = jobEndNotice(job, trans);
+      const actions: Notification.IAction[] = [];
+      if (notice.kernel) {
+        const kernel = notice.kernel;
+        actions.push({
+          label: trans.__('Open notebook'),
+          caption: trans.__('Open a notebook with %1', kernel),
+          callback: () => openNotebook(kernel)
         });
-      } else if (job.state === 'cancelled') {
-        Notification.info(trans.__('%1: cancelled', title), {
-          autoClose: 5000
-        });
-      } else {
-        const error = job.error ?? {};
-        const details = [error.message, error.hint].filter(Boolean).join(' ');
-        Notification.error(
-          details
-            ? trans.__('%1 failed: %2', title, details)
-            : trans.__('%1 failed', title),
-          {
-            autoClose: false,
-            actions: [
-              {
-                label: trans.__('Show activity'),
-                callback: () => {
-                  app.shell.activateById(sidebar.id);
-                  sidebar.showSection('activity');
-                }
-              }
-            ]
-          }
-        );
       }
+      if (notice.showActivity) {
+        actions.push({
+          label: trans.__('Show activity'),
+          callback: () => {
+            app.shell.activateById(sidebar.id);
+            sidebar.showSection('activity');
+          }
+        });
+      }
+      Notification.emit(notice.message, notice.type, {
+        autoClose: notice.autoClose,
+        actions
+      });
     };
 
     const category = trans.__('Conda Packs');
@@ -190,10 +173,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     addCommand(CommandIDs.refresh, trans.__('Refresh Conda Packs'), () => {
       void sidebar.refresh();
     });
-    addCommand(CommandIDs.settings, trans.__('Conda Packs Settings'), () => {
-      open();
-      sidebar.showSection('settings');
-    });
+    addCommand(CommandIDs.settings, trans.__('Conda Packs Settings…'), () =>
+      sidebar.showSettings()
+    );
     addCommand(
       CommandIDs.activity,
       trans.__('Show Conda Packs Activity'),

@@ -19,7 +19,7 @@ export namespace CommandIDs {
 
 /** The panel's sections, in tab order. */
 export type SectionId =
-  'installed' | 'published' | 'create' | 'activity' | 'settings' | 'status';
+  'installed' | 'published' | 'create' | 'activity' | 'status';
 
 /** The schema id of the job updates the server sends on its event bus. */
 export const JOB_EVENT_SCHEMA =
@@ -165,7 +165,7 @@ export interface IPublishedAnswer {
   packs: IManifest[];
 }
 
-/** The settings the Settings section edits (PUT /conda-pack-ext/config). */
+/** The settings the Settings dialog edits (PUT /conda-pack-ext/config). */
 export interface IConfigValues {
   conda_pack_folder?: string | null;
   conda_pack_os_prefix?: string | null;

@@ -129,3 +129,54 @@ describe('CondaPacksPanel', () => {
     expect(screen.getByRole('tabpanel').textContent).toBe('installed content');
   });
 });
+
+describe('CondaPacksPanel tabs', () => {
+  const sections = ['Installed', 'Published', 'Create'].map(label => ({
+    id: label.toLowerCase(),
+    label,
+    render: () => <p>{label} content</p>
+  }));
+
+  it('moves between tabs with the arrow keys, Home and End', async () => {
+    render(<CondaPacksPanel trans={trans} sections={sections} />);
+    const tablist = screen.getByRole('tablist');
+    const selected = () =>
+      screen
+        .getAllByRole('tab')
+        .filter(tab => tab.getAttribute('aria-selected') === 'true')
+        .map(tab => tab.getAttribute('aria-label'));
+    await act(async () => {
+      fireEvent.keyDown(tablist, { key: 'ArrowLeft' });
+    });
+    expect(selected()).toEqual(['Create']);
+    await act(async () => {
+      fireEvent.keyDown(tablist, { key: 'Home' });
+    });
+    expect(selected()).toEqual(['Installed']);
+    await act(async () => {
+      fireEvent.keyDown(tablist, { key: 'End' });
+    });
+    expect(selected()).toEqual(['Create']);
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Create');
+    // Every tab has its label as tooltip, also when only its icon shows.
+    expect(screen.getAllByRole('tab').map(tab => tab.title)).toEqual([
+      'Installed',
+      'Published',
+      'Create'
+    ]);
+  });
+
+  it('opens the settings from the header gear', () => {
+    const onSettings = jest.fn();
+    render(
+      <CondaPacksPanel
+        trans={trans}
+        sections={sections}
+        onSettings={onSettings}
+      />
+    );
+    // A toolbar button (a jp-button web component; jsdom gives it no role).
+    fireEvent.click(screen.getByTitle('Conda Packs settings'));
+    expect(onSettings).toHaveBeenCalledTimes(1);
+  });
+});

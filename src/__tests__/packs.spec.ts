@@ -1,6 +1,8 @@
 import {
   cliCommand,
+  envJob,
   filterPacks,
+  installJob,
   formatSizeMb,
   PacksModel
 } from '../models/packs';
@@ -45,16 +47,57 @@ describe('filterPacks', () => {
   });
 });
 
-describe('cliCommand and formatSizeMb', () => {
-  it('gives the equivalent command, quoted for the shell', () => {
-    expect(cliCommand('publish', 'myenv_v1_0')).toBe(
-      'conda-pack-ext publish -s myenv_v1_0'
+describe('the CLI command of each card action', () => {
+  const env = { slug: 'myenv_v1_0' };
+
+  it('repeats the Installed card actions with the same flags', () => {
+    expect(cliCommand(envJob('publish', env, '/home/me/conda'))).toBe(
+      'conda-pack-ext publish -s myenv_v1_0 -o --conda-pack-folder /home/me/conda'
     );
-    expect(cliCommand('uninstall', 'x_v1', '/home/me/my packs')).toBe(
-      "conda-pack-ext uninstall -s x_v1 --conda-pack-folder '/home/me/my packs'"
+    expect(cliCommand(envJob('pack', env, '/home/me/conda'))).toBe(
+      'conda-pack-ext pack -s myenv_v1_0 -o --conda-pack-folder /home/me/conda'
+    );
+    expect(cliCommand(envJob('uninstall', env, '/home/me/conda'))).toBe(
+      'conda-pack-ext uninstall -s myenv_v1_0 --conda-pack-folder /home/me/conda'
+    );
+    // Without a pack folder the CLI uses the configured one, as the server does.
+    expect(cliCommand(envJob('publish', env, ''))).toBe(
+      'conda-pack-ext publish -s myenv_v1_0 -o'
     );
   });
 
+  it('sends the jobs those commands describe', () => {
+    expect(envJob('uninstall', env, '/p')).toEqual({
+      kind: 'uninstall',
+      params: { slug: 'myenv_v1_0', conda_pack_folder: '/p' }
+    });
+    expect(envJob('pack', env, '')).toEqual({
+      kind: 'pack',
+      params: { slug: 'myenv_v1_0', overwrite: true }
+    });
+  });
+
+  it('installs a published pack from its URI, or by slug without one', () => {
+    const pack = {
+      ...PACKS[0],
+      pack_uri: 'oci://packs@tenancy/conda/cpu/Data Tools/1.0/datatools_v1_0'
+    };
+    expect(cliCommand(installJob(pack, '/home/me/my packs'))).toBe(
+      "conda-pack-ext install -u 'oci://packs@tenancy/conda/cpu/Data Tools/1.0/datatools_v1_0' -o --conda-pack-folder '/home/me/my packs'"
+    );
+    expect(cliCommand(installJob(PACKS[1], ''))).toBe(
+      'conda-pack-ext install -s torch_v2 -o'
+    );
+  });
+
+  it('quotes a value with a quote for the shell', () => {
+    expect(cliCommand(envJob('uninstall', { slug: "it's" }, ''))).toBe(
+      "conda-pack-ext uninstall -s 'it'\\''s'"
+    );
+  });
+});
+
+describe('formatSizeMb', () => {
   it('writes sizes in MB or GB', () => {
     expect(formatSizeMb(33)).toBe('33.0 MB');
     expect(formatSizeMb(2500)).toBe('2.5 GB');

@@ -87,14 +87,39 @@ describe('InstalledSection', () => {
       within(card).getByRole('button', { name: 'Publish myenv_v1_0' })
     );
     expect(spy.publish).toHaveBeenCalledWith(ENVS.envs[0]);
-    fireEvent.click(
-      within(card).getByRole('button', {
-        name: 'Copy the publish command of myenv_v1_0'
-      })
-    );
-    expect(spy.copy).toHaveBeenCalledWith(
-      'conda-pack-ext publish -s myenv_v1_0 --conda-pack-folder /home/me/conda'
-    );
+    // The CLI commands show on request: one per action, each copied as shown.
+    const toggle = within(card).getByRole('button', {
+      name: 'CLI commands of myenv_v1_0'
+    });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const commands = within(card).getByRole('list', {
+      name: 'CLI commands of myenv_v1_0'
+    });
+    expect(
+      within(commands)
+        .getAllByRole('listitem')
+        .map(item => item.querySelector('code')?.textContent)
+    ).toEqual([
+      'conda-pack-ext publish -s myenv_v1_0 -o --conda-pack-folder /home/me/conda',
+      'conda-pack-ext pack -s myenv_v1_0 -o --conda-pack-folder /home/me/conda',
+      'conda-pack-ext uninstall -s myenv_v1_0 --conda-pack-folder /home/me/conda'
+    ]);
+    for (const [action, command] of [
+      ['publish', 'publish -s myenv_v1_0 -o'],
+      ['re-pack', 'pack -s myenv_v1_0 -o'],
+      ['uninstall', 'uninstall -s myenv_v1_0']
+    ]) {
+      fireEvent.click(
+        within(commands).getByRole('button', {
+          name: `Copy the ${action} command of myenv_v1_0`
+        })
+      );
+      expect(spy.copy).toHaveBeenLastCalledWith(
+        `conda-pack-ext ${command} --conda-pack-folder /home/me/conda`
+      );
+    }
     fireEvent.click(
       within(card).getByRole('button', {
         name: 'Open a notebook with myenv_v1_0'
@@ -200,6 +225,19 @@ describe('PublishedSection', () => {
       })
     );
     expect(spy.copy).toHaveBeenCalledWith(PUBLISHED.packs[0].pack_uri);
+
+    // The install command installs from the same URI into the chosen folder.
+    fireEvent.click(
+      within(card).getByRole('button', { name: 'CLI commands of myenv_v1_0' })
+    );
+    fireEvent.click(
+      within(card).getByRole('button', {
+        name: 'Copy the install command of myenv_v1_0'
+      })
+    );
+    expect(spy.copy).toHaveBeenLastCalledWith(
+      "conda-pack-ext install -u 'file:///srv/packs/cpu/My%20Env/1.0/myenv_v1_0' -o --conda-pack-folder /data/other"
+    );
   });
 
   it('shows the store error with its hint', () => {

@@ -1,12 +1,19 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  LabIcon,
+  settingsIcon,
+  ToolbarButtonComponent
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-/** One section of the panel (Status now; Installed, Published, Create, ... later). */
+/** One section of the panel: Installed, Published, Create, Activity, Status. */
 export interface IPanelSection {
   /** Stable identifier, used in element ids. */
   id: string;
-  /** The translated tab label. */
+  /** The translated tab label (also the tab's tooltip and accessible name). */
   label: string;
+  /** The tab's icon: narrow panels show only the icons of the other tabs. */
+  icon?: LabIcon;
   /** The section's content; called only while the section is selected. */
   render: () => React.ReactNode;
 }
@@ -19,11 +26,15 @@ export interface ICondaPacksPanelProps {
   /** The selected section, when the owner controls it (e.g. a command opens Create). */
   selected?: string;
   onSelect?: (id: string) => void;
+  /** Open the settings; the header shows a gear button when given. */
+  onSettings?: () => void;
 }
 
 /**
- * The side panel's frame: a title, a tab list with one tab per section (WAI-ARIA tabs,
- * arrow keys move between them) and the selected section's content.
+ * The side panel's frame: a title with the settings button, a tab list with one tab per
+ * section (WAI-ARIA tabs: arrow keys, Home and End move between them) and the selected
+ * section's content. In a narrow panel the tabs other than the selected one show their
+ * icon only (their label is the tooltip), so the tab list fits on one row.
  */
 export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
   const { sections, trans } = props;
@@ -39,13 +50,21 @@ export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
     sections.find(section => section.id === selected) ?? sections[0];
 
   const onKeyDown = (event: React.KeyboardEvent) => {
-    const step =
-      event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-    if (!step || !current) {
+    if (!current) {
       return;
     }
     const index = sections.indexOf(current);
-    const next = sections[(index + step + sections.length) % sections.length];
+    const last = sections.length - 1;
+    const targets: Record<string, number> = {
+      ArrowRight: index === last ? 0 : index + 1,
+      ArrowLeft: index === 0 ? last : index - 1,
+      Home: 0,
+      End: last
+    };
+    if (!(event.key in targets)) {
+      return;
+    }
+    const next = sections[targets[event.key]];
     setSelected(next.id);
     document.getElementById(tabId(next.id))?.focus();
     event.preventDefault();
@@ -55,6 +74,14 @@ export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
     <div className="jp-CondaPacks">
       <header className="jp-CondaPacks-header">
         <h2 className="jp-CondaPacks-title">{trans.__('Conda Packs')}</h2>
+        {props.onSettings && (
+          <ToolbarButtonComponent
+            className="jp-CondaPacks-settingsButton"
+            icon={settingsIcon}
+            tooltip={trans.__('Conda Packs settings')}
+            onClick={props.onSettings}
+          />
+        )}
       </header>
       <div
         className="jp-CondaPacks-sections"
@@ -69,12 +96,21 @@ export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
             className="jp-CondaPacks-sectionTab"
             role="tab"
             type="button"
+            aria-label={section.label}
+            title={section.label}
             aria-selected={section === current}
             aria-controls={panelId(section.id)}
             tabIndex={section === current ? 0 : -1}
             onClick={() => setSelected(section.id)}
           >
-            {section.label}
+            {section.icon && (
+              <section.icon.react
+                tag="span"
+                className="jp-CondaPacks-tabIcon"
+                elementPosition="center"
+              />
+            )}
+            <span className="jp-CondaPacks-tabLabel">{section.label}</span>
           </button>
         ))}
       </div>

@@ -1,14 +1,10 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  Button,
-  copyIcon,
-  notebookIcon,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { Button, notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { archOf, cliCommand, formatSizeMb } from '../models/packs';
+import { archOf, ENV_ACTIONS, envJob, formatSizeMb } from '../models/packs';
 import { IEnvsAnswer, ILoadable, ILocalEnv } from '../tokens';
+import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 
 /** What the Installed section's buttons do; the widget supplies them. */
@@ -90,6 +86,12 @@ function EnvCard(props: {
   const titleId = `jp-CondaPacks-env-${env.slug}`;
   const kernel = env.kernels[0];
   const published = env.states?.includes('published');
+  const cli = useCliCommands({
+    slug: env.slug,
+    requests: ENV_ACTIONS.map(action => envJob(action, env, props.packFolder)),
+    copy: actions.copy,
+    trans
+  });
   return (
     <li
       className="jp-CondaPacks-card"
@@ -167,17 +169,6 @@ function EnvCard(props: {
         <Button
           small
           minimal
-          aria-label={trans.__('Copy the publish command of %1', env.slug)}
-          title={cliCommand('publish', env.slug, props.packFolder)}
-          onClick={() =>
-            actions.copy(cliCommand('publish', env.slug, props.packFolder))
-          }
-        >
-          <copyIcon.react tag="span" elementPosition="center" />
-        </Button>
-        <Button
-          small
-          minimal
           className="jp-mod-warn"
           aria-label={trans.__('Uninstall %1', env.slug)}
           title={trans.__('Remove the environment and its kernels')}
@@ -186,7 +177,9 @@ function EnvCard(props: {
         >
           {trans.__('Uninstall')}
         </Button>
+        {cli.toggle}
       </div>
+      {cli.list}
     </li>
   );
 }

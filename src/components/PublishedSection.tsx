@@ -9,8 +9,15 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { archOf, ArchFilter, filterPacks, formatSizeMb } from '../models/packs';
+import {
+  archOf,
+  ArchFilter,
+  filterPacks,
+  formatSizeMb,
+  installJob
+} from '../models/packs';
 import { ILoadable, IManifest, IPublishedAnswer } from '../tokens';
+import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 import { Fact } from './InstalledSection';
 
@@ -70,17 +77,19 @@ export function PublishedSection(props: {
         <InputGroup
           type="search"
           rightIcon={searchIcon}
-          placeholder={trans.__('Search name, library…')}
+          placeholder={trans.__('Search packs…')}
+          title={trans.__('Search names, descriptions and libraries')}
           aria-label={trans.__('Search published packs')}
           value={query}
           onChange={event => setQuery(event.target.value)}
         />
         <HTMLSelect
           aria-label={trans.__('Architecture')}
+          title={trans.__('Architecture')}
           value={arch}
           onChange={event => setArch(event.target.value as ArchFilter)}
           options={[
-            { value: 'all', label: trans.__('CPU and GPU') },
+            { value: 'all', label: trans.__('All') },
             { value: 'CPU', label: 'CPU' },
             { value: 'GPU', label: 'GPU' }
           ]}
@@ -123,9 +132,8 @@ export function PublishedSection(props: {
               key={pack.pack_uri ?? pack.slug}
               pack={pack}
               busy={props.busySlugs.has(pack.slug)}
-              onInstall={() =>
-                actions.install(pack, target.trim() || props.packFolder)
-              }
+              installInto={target.trim() || props.packFolder}
+              onInstall={folder => actions.install(pack, folder)}
               onCopy={actions.copy}
               trans={trans}
             />
@@ -139,13 +147,21 @@ export function PublishedSection(props: {
 function PackCard(props: {
   pack: IManifest;
   busy: boolean;
-  onInstall: () => void;
+  /** The folder the Install button installs into. */
+  installInto: string;
+  onInstall: (packFolder: string) => void;
   onCopy: (text: string) => void;
   trans: TranslationBundle;
 }): JSX.Element {
   const { pack, trans } = props;
   const titleId = `jp-CondaPacks-pack-${pack.slug}`;
   const libraries = pack.libraries ?? [];
+  const cli = useCliCommands({
+    slug: pack.slug,
+    requests: [installJob(pack, props.installInto)],
+    copy: props.onCopy,
+    trans
+  });
   return (
     <li
       className="jp-CondaPacks-card"
@@ -200,11 +216,13 @@ function PackCard(props: {
           aria-label={trans.__('Install %1', pack.slug)}
           title={trans.__('Download, unpack and register its kernel')}
           disabled={props.busy}
-          onClick={props.onInstall}
+          onClick={() => props.onInstall(props.installInto)}
         >
           {trans.__('Install')}
         </Button>
+        {cli.toggle}
       </div>
+      {cli.list}
     </li>
   );
 }

@@ -1,10 +1,10 @@
-/** The settings the Settings section edits, and the keys it offers. */
+/** The settings the Settings dialog edits, the edits themselves, and the model behind them. */
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { api } from '../request';
 import { IConfigAnswer, IConfigValues, ILoadable } from '../tokens';
 
-/** The settings the Settings section shows, in order. */
+/** The settings the Settings dialog shows, in order. None of them is a secret. */
 export const EDITABLE_KEYS = [
   'conda_pack_os_prefix',
   'auth',
@@ -83,5 +83,82 @@ export class ConfigModel {
     error: null,
     loading: false
   };
+  private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * The edits of the Settings dialog: the values as loaded, as edited, and the outcome of
+ * the last save. Only the changed keys are sent; a refused save keeps the edits and the
+ * server's message so the user can correct them.
+ */
+export class SettingsDraft {
+  constructor(
+    readonly answer: IConfigAnswer,
+    private readonly saveValues: (values: IConfigValues) => Promise<void>
+  ) {
+    this._initial = formValues(answer);
+    this._values = this._initial;
+  }
+
+  get values(): Record<EditableKey, string> {
+    return this._values;
+  }
+
+  /** The keys the user changed, with their new values. */
+  get changes(): IConfigValues {
+    return changedValues(this._initial, this._values);
+  }
+
+  /** Why the last save failed (the server's error), or null. */
+  get error(): unknown {
+    return this._error;
+  }
+
+  get saving(): boolean {
+    return this._saving;
+  }
+
+  /** Emitted after every change of values, error or saving. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  set(key: EditableKey, value: string): void {
+    this._values = { ...this._values, [key]: value };
+    this._changed.emit();
+  }
+
+  /**
+   * Send the changed keys. Resolves true when saved (or nothing changed), false when the
+   * server refused them: `error` then holds its message.
+   */
+  async save(): Promise<boolean> {
+    const changes = this.changes;
+    if (this._saving) {
+      return false;
+    }
+    if (Object.keys(changes).length === 0) {
+      return true;
+    }
+    this._saving = true;
+    this._error = null;
+    this._changed.emit();
+    try {
+      await this.saveValues(changes);
+      this._initial = this._values;
+      return true;
+    } catch (error) {
+      this._error = error;
+      return false;
+    } finally {
+      this._saving = false;
+      this._changed.emit();
+    }
+  }
+
+  private _initial: Record<EditableKey, string>;
+  private _values: Record<EditableKey, string>;
+  private _error: unknown = null;
+  private _saving = false;
   private _changed = new Signal<this, void>(this);
 }

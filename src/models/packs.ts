@@ -5,7 +5,14 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { api } from '../request';
-import { IEnvsAnswer, ILoadable, IManifest, IPublishedAnswer } from '../tokens';
+import {
+  IEnvsAnswer,
+  ILoadable,
+  IManifest,
+  IPublishedAnswer,
+  JobKind,
+  JobParams
+} from '../tokens';
 
 /** The CPU/GPU filter of the Published section. */
 export type ArchFilter = 'all' | 'CPU' | 'GPU';
@@ -53,16 +60,72 @@ export function formatSizeMb(sizeMb: number | null | undefined): string {
     : `${sizeMb.toFixed(1)} MB`;
 }
 
-/** The CLI command that does what a panel action does. */
-export function cliCommand(
-  action: 'publish' | 'pack' | 'uninstall' | 'install',
-  slug: string,
-  packFolder?: string
-): string {
-  const folder = packFolder
-    ? ` --conda-pack-folder ${shellQuote(packFolder)}`
-    : '';
-  return `conda-pack-ext ${action} -s ${shellQuote(slug)}${folder}`;
+/** What a card's buttons do: a job kind and its parameters. */
+export interface IJobRequest {
+  kind: JobKind;
+  params: JobParams;
+}
+
+/** The actions of an Installed card that start a job. */
+export type EnvAction = 'publish' | 'pack' | 'uninstall';
+
+/** The actions of an Installed card, in the order the card offers them. */
+export const ENV_ACTIONS: EnvAction[] = ['publish', 'pack', 'uninstall'];
+
+/**
+ * The job an Installed card's button starts. Publish and re-pack replace what exists
+ * (the card's button means "do it again"); the pack folder is the one the card is in.
+ */
+export function envJob(
+  action: EnvAction,
+  env: { slug: string },
+  packFolder: string
+): IJobRequest {
+  const params: JobParams = { slug: env.slug };
+  if (action !== 'uninstall') {
+    params.overwrite = true;
+  }
+  if (packFolder) {
+    params.conda_pack_folder = packFolder;
+  }
+  return { kind: action, params };
+}
+
+/** The job a Published card's Install button starts: from its URI, into `packFolder`. */
+export function installJob(pack: IManifest, packFolder: string): IJobRequest {
+  const params: JobParams = pack.pack_uri
+    ? { conda_uri: pack.pack_uri }
+    : { slug: pack.slug };
+  params.overwrite = true;
+  if (packFolder) {
+    params.conda_pack_folder = packFolder;
+  }
+  return { kind: 'install', params };
+}
+
+/** The CLI's spelling of a job parameter (ADS's short flags where ADS has one). */
+const CLI_FLAGS: Record<string, string> = {
+  slug: '-s',
+  conda_uri: '-u',
+  overwrite: '-o',
+  conda_pack_folder: '--conda-pack-folder'
+};
+
+/**
+ * The CLI command that does what a job request does: the same operation with the same
+ * parameters, so a copied command repeats the button's action in a terminal.
+ */
+export function cliCommand(request: IJobRequest): string {
+  const words = ['conda-pack-ext', request.kind];
+  for (const [key, value] of Object.entries(request.params)) {
+    const flag = CLI_FLAGS[key] ?? `--${key.replace(/_/g, '-')}`;
+    if (value === true) {
+      words.push(flag);
+    } else if (value !== false && value !== '') {
+      words.push(flag, shellQuote(String(value)));
+    }
+  }
+  return words.join(' ');
 }
 
 /** Quote a word for a POSIX shell when it needs it. */

@@ -1,5 +1,12 @@
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
+import {
+  addIcon,
+  folderIcon,
+  historyIcon,
+  infoIcon,
+  ReactWidget,
+  shareIcon
+} from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
@@ -8,14 +15,14 @@ import { CondaPacksPanel, IPanelSection } from '../components/CondaPacksPanel';
 import { CreateSection } from '../components/CreateSection';
 import { InstalledSection } from '../components/InstalledSection';
 import { PublishedSection } from '../components/PublishedSection';
-import { SettingsSection } from '../components/SettingsSection';
 import { StatusSection } from '../components/StatusSection';
 import { condaPacksIcon } from '../icons';
+import { showSettingsDialog } from './SettingsDialog';
 import { StatusModel } from '../model';
 import { ConfigModel } from '../models/config';
 import { EMPTY_FORM, ICreateForm } from '../models/createForm';
 import { isActive, JobsModel } from '../models/jobs';
-import { PacksModel } from '../models/packs';
+import { envJob, IJobRequest, installJob, PacksModel } from '../models/packs';
 import {
   ILocalEnv,
   IManifest,
@@ -88,6 +95,14 @@ export class CondaPacksSidebar extends ReactWidget {
     this.showSection('create');
   }
 
+  /** Show the Settings dialog; a save reads the status and the packs again. */
+  async showSettings(): Promise<void> {
+    await showSettingsDialog(this.models.config, this._trans, () => {
+      void this.models.status.refresh();
+      void this.models.packs.refresh();
+    });
+  }
+
   /** Read everything again. */
   async refresh(): Promise<void> {
     await Promise.all([
@@ -119,6 +134,7 @@ export class CondaPacksSidebar extends ReactWidget {
         sections={this.sections()}
         trans={this._trans}
         selected={this._section}
+        onSettings={() => void this.showSettings()}
         onSelect={id => {
           this._section = id as SectionId;
           this.update();
@@ -132,7 +148,7 @@ export class CondaPacksSidebar extends ReactWidget {
     await this.models.jobs.submit(kind, params);
   }
 
-  private async run(kind: JobKind, params: JobParams): Promise<void> {
+  private async run({ kind, params }: IJobRequest): Promise<void> {
     try {
       await this.startJob(kind, params);
     } catch (error) {
@@ -161,10 +177,7 @@ export class CondaPacksSidebar extends ReactWidget {
       trans.__('Uninstall')
     );
     if (accepted) {
-      await this.run('uninstall', {
-        slug: env.slug,
-        conda_pack_folder: this.packFolder()
-      });
+      await this.run(envJob('uninstall', env, this.packFolder()));
     }
   }
 
@@ -177,12 +190,11 @@ export class CondaPacksSidebar extends ReactWidget {
     const { status, packs, jobs, config } = this.models;
     const host = this.host;
     const busy = this.busySlugs();
-    const folderParam = (): JobParams =>
-      this.packFolder() ? { conda_pack_folder: this.packFolder() } : {};
     return [
       {
         id: 'installed',
         label: trans.__('Installed'),
+        icon: folderIcon,
         render: () => (
           <InstalledSection
             state={packs.installed}
@@ -190,17 +202,9 @@ export class CondaPacksSidebar extends ReactWidget {
             trans={trans}
             actions={{
               publish: env =>
-                void this.run('publish', {
-                  slug: env.slug,
-                  overwrite: true,
-                  ...folderParam()
-                }),
+                void this.run(envJob('publish', env, this.packFolder())),
               repack: env =>
-                void this.run('pack', {
-                  slug: env.slug,
-                  overwrite: true,
-                  ...folderParam()
-                }),
+                void this.run(envJob('pack', env, this.packFolder())),
               uninstall: env => void this.uninstall(env),
               copy: host.copy,
               openNotebook: host.openNotebook,
@@ -212,6 +216,7 @@ export class CondaPacksSidebar extends ReactWidget {
       {
         id: 'published',
         label: trans.__('Published'),
+        icon: shareIcon,
         render: () => (
           <PublishedSection
             state={packs.published}
@@ -222,13 +227,7 @@ export class CondaPacksSidebar extends ReactWidget {
             trans={trans}
             actions={{
               install: (pack: IManifest, folder: string) =>
-                void this.run('install', {
-                  ...(pack.pack_uri
-                    ? { conda_uri: pack.pack_uri }
-                    : { slug: pack.slug }),
-                  overwrite: true,
-                  ...(folder ? { conda_pack_folder: folder } : {})
-                }),
+                void this.run(installJob(pack, folder)),
               copy: host.copy,
               refresh: rescan => void packs.refreshPublished(rescan)
             }}
@@ -238,6 +237,7 @@ export class CondaPacksSidebar extends ReactWidget {
       {
         id: 'create',
         label: trans.__('Create'),
+        icon: addIcon,
         render: () => (
           <CreateSection
             key={this._formKey}
@@ -256,6 +256,7 @@ export class CondaPacksSidebar extends ReactWidget {
       {
         id: 'activity',
         label: trans.__('Activity'),
+        icon: historyIcon,
         render: () => (
           <ActivitySection
             jobs={jobs.jobs}
@@ -273,23 +274,9 @@ export class CondaPacksSidebar extends ReactWidget {
         )
       },
       {
-        id: 'settings',
-        label: trans.__('Settings'),
-        render: () => (
-          <SettingsSection
-            state={config.state}
-            trans={trans}
-            save={async values => {
-              await config.save(values);
-              void status.refresh();
-              void packs.refresh();
-            }}
-          />
-        )
-      },
-      {
         id: 'status',
         label: trans.__('Status'),
+        icon: infoIcon,
         render: () => (
           <StatusSection
             state={status.state}

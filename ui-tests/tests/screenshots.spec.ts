@@ -4,7 +4,7 @@ import type { Locator } from '@playwright/test';
 import { card, jobCard, openPanel, showSection } from './helpers';
 
 // Runs after flow.spec.ts, whose pack is in the store: the sections show real cards.
-const SECTIONS = ['Installed', 'Published', 'Create', 'Activity', 'Settings'];
+const SECTIONS = ['Installed', 'Published', 'Create', 'Activity', 'Status'];
 
 /** What changes from run to run: temporary paths, dates, sizes, Python versions. */
 function volatileParts(page: IJupyterLabPageFixture): Locator[] {
@@ -13,6 +13,10 @@ function volatileParts(page: IJupyterLabPageFixture): Locator[] {
     page.locator('.jp-CondaPacks-installTarget input'),
     page.locator('.jp-CondaPacks-volatile'),
     page.locator('.jp-CondaPacks time'),
+    page.locator('.jp-CondaPacks-facts .jp-CondaPacks-path'),
+    // Tool versions (Status) change with the environment, not with the panel.
+    page.locator('[aria-labelledby="jp-CondaPacks-fact-builders"] dd'),
+    page.locator('[aria-labelledby="jp-CondaPacks-fact-version"] dd'),
     page.locator('form[aria-label="Settings"] .jp-InputGroup'),
     page.locator('.jp-CondaPacks-fieldNote')
   ];
@@ -27,6 +31,16 @@ async function shootSections(page: IJupyterLabPageFixture, theme: string): Promi
       mask: volatileParts(page)
     });
   }
+  // The Settings dialog, opened from the gear of the panel's header.
+  await panel.getByRole('button', { name: 'Conda Packs settings' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByRole('textbox', { name: 'Store (prefix URI)' })).toBeVisible();
+  await expect(dialog.locator('.jp-Dialog-content')).toHaveScreenshot(
+    `settings-dialog-${theme}.png`,
+    { mask: volatileParts(page) }
+  );
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
 }
 
 test.describe.serial('Screenshots of each section', () => {
