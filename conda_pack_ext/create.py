@@ -71,7 +71,8 @@ def create_env(
     `environment`) and write `<slug>_manifest.yaml` into it.
 
     Returns {slug, prefix, manifest, name, version, engine, python, kernel, warnings,
-    seconds}. Raises InvalidInput, NotFound, Conflict (exists without overwrite, or busy),
+    seconds}; the container engine also packs the env and adds {pack_path, sha256, size,
+    size_mb}. Raises InvalidInput, NotFound, Conflict (exists without overwrite, or busy),
     BuildFailed or Cancelled; a failed build leaves nothing behind and keeps an old env.
     """
     progress = progress or Progress()
@@ -114,6 +115,12 @@ def create_env(
             write_env_vars(prefix, env.variables)
             document = _manifest_document(env, identity, gpu, result, prefix)
             manifest_file = write_manifest(prefix, document, identity.slug)
+            # A container build packs in its container too (the pack holds the manifest).
+            packed = (
+                _pack_in_container(result, prefix, settings, progress)
+                if engine == "container"
+                else {}
+            )
         except BaseException as error:
             _remove_tree(prefix)
             if previous.exists():
@@ -148,6 +155,7 @@ def create_env(
         "kernels": kernel_names,
         "warnings": list(progress.warnings),
         "seconds": round(time.monotonic() - started, 1),
+        **packed,
     }
 
 
@@ -255,6 +263,13 @@ def _build(env, prefix, engine, gpu, add_kernel, image, settings, progress) -> d
         settings=settings,
         progress=progress,
     )
+
+
+def _pack_in_container(result: dict, prefix: Path, settings: Settings, progress) -> dict:
+    """{pack_path, sha256, size, size_mb}: the pack that the container engine wrote."""
+    container = importlib.import_module(".engines.container_engine", __package__)
+    packed = container.pack(result, prefix, settings=settings, progress=progress)
+    return {k: packed[k] for k in ("pack_path", "sha256", "size", "size_mb")}
 
 
 def _manifest_document(env: EnvFile, identity, gpu: bool, result: dict, prefix: Path) -> dict:

@@ -9,11 +9,12 @@ it. Files get the archive's mode without group/other write, and no owner change.
 refused member aborts the whole extraction; the caller extracts into a temporary folder
 and removes it on any failure.
 
-Speed: the tar headers are parsed by tarfile in stream mode, but the files are written
-here with plain os calls (no realpath storm per member, no chown, no buffered-IO setup),
-and small files' contents are written by a few threads while the next headers are read
-and the next block is decompressed (ISA-L, in its own thread): creating many files is
-system-call bound, and those calls run without the GIL.
+Speed: the reading thread only parses headers (tar_reader.TarReader, much leaner than
+tarfile's stream mode) and makes directories and links; ISA-L decompresses in its own
+thread, and file contents go in batches to a few writer threads, which create the files
+with plain os calls (no chown, no buffered-IO setup) while the next headers are read:
+creating many files is system-call bound, and those calls run without the GIL. The
+destination starts empty, so the writer knows what exists without a stat per member.
 """
 
 from __future__ import annotations
@@ -36,21 +37,22 @@ from isal import igzip_threaded, isal_zlib
 
 from .errors import InvalidInput, PackError
 from .progress import Progress
+from .tar_reader import TarReader, UnsupportedMember
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 TAR_MAGIC_OFFSET = 257  # "ustar" sits here in POSIX and GNU tar headers
 READ_BLOCK = 1 << 20
-# tarfile's stream buffer: large enough to cut Python-level read calls, small enough
-# that slicing off a 512-byte header does not copy much.
-TAR_STREAM_BUFFER = 256 * 1024
 SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
-# Files up to this size are read into memory and written by a worker thread; larger ones
+# Files up to this size are read into memory and written by a writer thread; larger ones
 # are streamed to disk by the reading thread.
-THREADED_FILE_LIMIT = 4 << 20
+THREADED_FILE_LIMIT = 32 << 20
 # At most this many bytes of file contents wait for a writer thread.
 MAX_BYTES_IN_FLIGHT = 64 << 20
+# Small files are handed to the writers in batches of this many files or bytes.
+BATCH_FILES = 32
+BATCH_BYTES = 1 << 20
 WRITER_THREADS = 2
 
 
@@ -174,24 +176,61 @@ def file_mode(member: tarfile.TarInfo) -> int:
     return mode | 0o600
 
 
+DIR, FILE, LINK = "dir", "file", "link"
+
+
+class _Batch:
+    """Small files written together by one writer thread: one hand-over per batch instead
+    of one per file keeps the reading thread's share of the work small."""
+
+    __slots__ = ("files", "size", "future")
+
+    def __init__(self):
+        self.files: list[tuple[str, bytes, int, float]] | None = []
+        self.size = 0
+        self.future: Future | None = None
+
+
 class TreeWriter:
     """Creates members under `root`. Directories and links are made at once by the reading
-    thread; file contents go to a small pool of writer threads."""
+    thread; file contents go, in batches, to a small pool of writer threads."""
 
     def __init__(self, root: Path, threads: int = WRITER_THREADS):
         self.root = os.path.realpath(root)
         self._umask = current_umask()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="extract")
-        self._in_flight: deque[tuple[Future, int]] = deque()
+        self._batch = _Batch()
+        self._in_flight: deque[_Batch] = deque()
         self._in_flight_bytes = 0
-        self._pending: dict[str, Future] = {}  # target path -> its write
+        self._pending: dict[str, _Batch] = {}  # target path -> the batch that writes it
         self._dirs: dict[str, str] = {"": self.root}  # relative dir -> real path
         self._symlinks: set[str] = set()
+        # In a root that starts empty, every path is one this writer made: knowing them
+        # (real path -> DIR, FILE or LINK) spares a few stat calls per member.
+        with os.scandir(self.root) as entries:
+            self._made: dict[str, str] | None = None if next(entries, None) else {}
 
     # -- paths --
 
     def _inside(self, path: str) -> bool:
         return path == self.root or path.startswith(self.root + os.sep)
+
+    def _kind(self, path: str) -> str | None:
+        """What is at `path`: DIR, FILE (or anything else that is not a dir), LINK or None."""
+        if self._made is not None:
+            return self._made.get(path)
+        if os.path.islink(path):
+            return LINK
+        if os.path.isdir(path):
+            return DIR
+        return FILE if os.path.lexists(path) else None
+
+    def _record(self, path: str, kind: str | None) -> None:
+        if self._made is not None:
+            if kind is None:
+                self._made.pop(path, None)
+            else:
+                self._made[path] = kind
 
     def _real_dir(self, name: str, member: str) -> str:
         """The real path of directory `name`, created if missing; refuses one reached
@@ -201,16 +240,19 @@ class TreeWriter:
             return known
         parent, base = posixpath.split(name)
         path = os.path.join(self._real_dir(parent, member), base)
-        if os.path.islink(path):
+        kind = self._kind(path)
+        if kind is None:
+            try:
+                os.mkdir(path)
+                kind = DIR
+            except FileExistsError:
+                kind = LINK if os.path.islink(path) else None
+            self._record(path, kind)
+        if kind == LINK:
             path = os.path.realpath(path)
             if not self._inside(path):
                 raise UnsafeMember(member, "path leads through a link out of the environment")
-        else:
-            try:
-                os.mkdir(path)
-            except FileExistsError:
-                pass
-        if not os.path.isdir(path):
+        if kind != DIR and not os.path.isdir(path):
             raise UnsafeMember(member, f"{name!r} is not a directory")
         self._dirs[name] = path
         return path
@@ -219,20 +261,30 @@ class TreeWriter:
         parent, base = posixpath.split(name)
         return os.path.join(self._real_dir(parent, member), base)
 
+    def _wait_for(self, path: str) -> None:
+        """Let a queued write of `path` finish."""
+        batch = self._pending.pop(path, None)
+        if batch is not None:
+            if batch.future is None:
+                self._send_batch()
+            batch.future.result()
+
     def _make_room(self, path: str) -> None:
         """Let an earlier write of the same path finish, then remove what is there (a later
         member replaces an earlier one, as with tar; directories are never replaced)."""
-        earlier = self._pending.pop(path, None)
-        if earlier is not None:
-            earlier.result()
-        if os.path.lexists(path):
-            if os.path.isdir(path) and not os.path.islink(path):
-                raise FileExistsError(errno.EEXIST, "a directory is in the way", path)
+        if self._made is not None and path not in self._made:
+            return
+        self._wait_for(path)
+        kind = self._kind(path)
+        if kind == DIR:
+            raise FileExistsError(errno.EEXIST, "a directory is in the way", path)
+        if kind is not None:
             os.unlink(path)
+            self._record(path, None)
 
     # -- members --
 
-    def add(self, member: tarfile.TarInfo, name: str, archive: tarfile.TarFile) -> None:
+    def add(self, member: tarfile.TarInfo, name: str, archive: TarReader) -> None:
         if member.isdir():
             self._real_dir(name, member.name)
         elif member.isreg():
@@ -242,25 +294,36 @@ class TreeWriter:
         else:
             self._add_hardlink(member, name)
 
-    def _add_file(self, member, name, archive) -> None:
+    def _add_file(self, member, name, archive: TarReader) -> None:
         path = self._target(name, member.name)
         self._make_room(path)
-        source = archive.extractfile(member)
         mode, mtime = file_mode(member), member.mtime
         if member.size > THREADED_FILE_LIMIT:
-            _write_file(path, _chunks(source), mode, mtime, self._umask)
+            _write_file(path, archive.iter_data(), mode, mtime, self._umask)
+            self._record(path, FILE)
             return
-        data = source.read()
-        if len(data) != member.size:
-            raise tarfile.ReadError(f"unexpected end of data in {member.name!r}")
-        while self._in_flight and self._in_flight_bytes + len(data) > MAX_BYTES_IN_FLIGHT:
-            done, size = self._in_flight.popleft()
-            done.result()
-            self._in_flight_bytes -= size
-        future = self._pool.submit(_write_file, path, (data,), mode, mtime, self._umask)
-        self._pending[path] = future
-        self._in_flight.append((future, len(data)))
-        self._in_flight_bytes += len(data)
+        data = archive.read_data()
+        size = len(data)
+        while self._in_flight and self._in_flight_bytes + size > MAX_BYTES_IN_FLIGHT:
+            done = self._in_flight.popleft()
+            done.future.result()
+            self._in_flight_bytes -= done.size
+        batch = self._batch
+        batch.files.append((path, data, mode, mtime))
+        batch.size += size
+        self._pending[path] = batch
+        self._record(path, FILE)
+        if batch.size >= BATCH_BYTES or len(batch.files) >= BATCH_FILES:
+            self._send_batch()
+
+    def _send_batch(self) -> None:
+        batch = self._batch
+        if not batch.files:
+            return
+        batch.future = self._pool.submit(_write_batch, batch, self._umask)
+        self._in_flight.append(batch)
+        self._in_flight_bytes += batch.size
+        self._batch = _Batch()
 
     def _add_symlink(self, member, name) -> None:
         path = self._target(name, member.name)
@@ -269,6 +332,7 @@ class TreeWriter:
             raise UnsafeMember(member.name, f"link to {member.linkname!r} leaves the environment")
         self._make_room(path)
         os.symlink(member.linkname, path)
+        self._record(path, LINK)
         self._symlinks.add(name)
         # directories reached through this name must be resolved again
         self._dirs = {
@@ -277,10 +341,9 @@ class TreeWriter:
 
     def _add_hardlink(self, member, name) -> None:
         source = self._target("/".join(PurePosixPath(member.linkname).parts), member.name)
-        earlier = self._pending.get(source)
-        if earlier is not None:
-            earlier.result()
+        self._wait_for(source)
         resolved = os.path.realpath(source)
+        self._wait_for(resolved)
         if not self._inside(resolved):
             raise UnsafeMember(member.name, f"link to {member.linkname!r} leaves the environment")
         if not os.path.isfile(resolved):
@@ -288,13 +351,15 @@ class TreeWriter:
         path = self._target(name, member.name)
         self._make_room(path)
         os.link(resolved, path)
+        self._record(path, FILE)
 
     def finish(self) -> None:
         """Wait for every write, then check that no symlink leads out (a later member can
         change where an earlier link's relative target resolves)."""
+        self._send_batch()
         self._pool.shutdown(wait=True)
-        for future, _ in self._in_flight:
-            future.result()
+        for batch in self._in_flight:
+            batch.future.result()
         for name in sorted(self._symlinks):
             if not self._inside(os.path.realpath(os.path.join(self.root, name))):
                 raise UnsafeMember(name, "link leads out of the environment")
@@ -304,9 +369,10 @@ class TreeWriter:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _chunks(source):
-    while chunk := source.read(READ_BLOCK):
-        yield chunk
+def _write_batch(batch: _Batch, umask: int) -> None:
+    files, batch.files = batch.files, None  # the contents are freed once written
+    for path, data, mode, mtime in files:
+        _write_file(path, (data,), mode, mtime, umask)
 
 
 def _write_file(path: str, chunks, mode: int, mtime: float, umask: int) -> None:
@@ -345,15 +411,15 @@ def extract_stream(
     try:
         tar_bytes = open_decompressed(buffered)
         try:
-            with tarfile.open(fileobj=tar_bytes, mode="r|", bufsize=TAR_STREAM_BUFFER) as archive:
-                for member in archive:
-                    progress.check_cancelled()
-                    if hashing.count != reported:  # once per block read, not per member
-                        reported = hashing.count
-                        progress.update(reported)
-                    writer.add(member, checked_name(member), archive)
-                    files += 1
-                    unpacked += member.size if member.isreg() else 0
+            archive = TarReader(tar_bytes)
+            for member in archive:
+                progress.check_cancelled()
+                if hashing.count != reported:  # once per block read, not per member
+                    reported = hashing.count
+                    progress.update(reported)
+                writer.add(member, checked_name(member), archive)
+                files += 1
+                unpacked += member.size if member.isreg() else 0
             writer.finish()
             # Read past the tar end marker and the compressed trailer: the checksum covers
             # the whole file, and a damaged gzip trailer (CRC, length) is detected here.
@@ -381,6 +447,8 @@ def _explained(error: BaseException, destination: Path) -> BaseException:
     """The error to show for a failed extraction."""
     if isinstance(error, PackError) or not isinstance(error, Exception):
         return error  # ours already, or KeyboardInterrupt and the like
+    if isinstance(error, UnsupportedMember):
+        return UnsafeMember(error.name, error.reason)
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return PackError(
             f"no space left on the device while extracting into {destination.parent}",

@@ -152,18 +152,8 @@ def pack_env(
             os.replace(temporary, output)
         except BaseException as error:
             temporary.unlink(missing_ok=True)
-            if isinstance(error, OSError):
-                raise (
-                    _missing_cache_entry(prefix, error) or os_failure(error, f"writing {output}")
-                ) from None
-            if isinstance(error, CondaPackException):
-                raise BuildFailed(f"conda-pack failed: {str(error).strip()}") from None
-            raise
-        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        sidecar = {"slug": slug, "sha256": sha256, "size": size, "created": created}
-        sidecar["compress_level"] = level
-        write_text_atomically(_sidecar_path(output), json.dumps(sidecar, indent=2) + "\n")
-        update_manifest(prefix, size_mb=round(size / 2**20, 2), sha256=sha256)
+            raise _pack_failure(error, prefix, output) from None
+        record_pack(settings, slug, sha256, size, level)
     return {
         "slug": slug,
         "pack_path": str(output),
@@ -174,6 +164,52 @@ def pack_env(
         "warnings": list(progress.warnings),
         "seconds": round(time.monotonic() - started, 1),
     }
+
+
+def write_pack_file(
+    prefix: Path,
+    output: Path,
+    *,
+    compress_level: int = DEFAULT_COMPRESS_LEVEL,
+    threads: int = -1,
+    progress: Progress | None = None,
+) -> tuple[str, int]:
+    """Write the pack of the env at `prefix` into `output`, exactly as pack_env does, but
+    without the slug's lock, the sidecar or the manifest update: for a caller that already
+    holds the lock (a container build runs this under the host's lock). Returns (sha256,
+    size); a failure removes `output` and raises NotFound, BuildFailed or Cancelled."""
+    progress = progress or Progress()
+    level = _check_level(compress_level)
+    prefix, output = Path(prefix), Path(output)
+    manifest_file = find_manifest(prefix)
+    if manifest_file is None:
+        raise NotFound(f"{prefix} has no *_manifest.yaml", "write the manifest before packing")
+    try:
+        env = _conda_env(prefix, progress)
+        return _write_pack(env, prefix, manifest_file, output, level, threads, progress)
+    except BaseException as error:
+        output.unlink(missing_ok=True)
+        raise _pack_failure(error, prefix, output) from None
+
+
+def record_pack(settings: Settings, slug: str, sha256: str, size: int, compress_level: int) -> None:
+    """Make the file at pack_path(slug) the env's current pack: write its sidecar and put
+    its sha256 and size_mb into the env's manifest. Call with the slug's lock held."""
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    sidecar = {"slug": slug, "sha256": sha256, "size": size, "created": created}
+    sidecar["compress_level"] = compress_level
+    output = pack_path(settings, slug)
+    write_text_atomically(_sidecar_path(output), json.dumps(sidecar, indent=2) + "\n")
+    update_manifest(settings.pack_folder / slug, size_mb=round(size / 2**20, 2), sha256=sha256)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(BLOCK_SIZE):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def pack_operation(params: dict, settings: Settings, progress: Progress) -> dict:
@@ -295,6 +331,16 @@ class _HashingWriter:
 
     def flush(self) -> None:
         self.raw.flush()
+
+
+def _pack_failure(error: BaseException, prefix: Path, output: Path) -> BaseException:
+    """The error to raise for a failed pack: OSError and conda-pack's errors as PackErrors,
+    anything else (Cancelled, KeyboardInterrupt) as it is."""
+    if isinstance(error, OSError):
+        return _missing_cache_entry(prefix, error) or os_failure(error, f"writing {output}")
+    if isinstance(error, CondaPackException):
+        return BuildFailed(f"conda-pack failed: {str(error).strip()}")
+    return error
 
 
 def _check_level(level) -> int:

@@ -2,8 +2,8 @@
 
 The image is made on the spot without a registry (tests/support/container_image.py): this
 machine's Python with conda-pack-ext inside. The container has no network; the local test
-channel is mounted into it. The pack it makes is installed on the host into another folder
-and its kernel runs code there.
+channel is mounted into it. `create` builds and packs in containers; the pack is installed on
+the host into another folder and its kernel runs code there.
 
 Without an engine these tests skip locally, naming the Podman service; under `make pytest`
 (CONDA_PACK_EXT_REQUIRE_CONTAINERS=1) and in CI they fail instead.
@@ -11,7 +11,10 @@ Without an engine these tests skip locally, naming the Podman service; under `ma
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tarfile
 import threading
 import time
 from pathlib import Path
@@ -28,6 +31,7 @@ from conda_pack_ext.engines.container_engine import (
 )
 from conda_pack_ext.envfile import load_env_file
 from conda_pack_ext.errors import BuildFailed, Cancelled
+from conda_pack_ext.manifest import read_manifest
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import Settings
 from tests.support import container_image
@@ -114,11 +118,12 @@ def run_in_kernel(kernel_name: str, code: str) -> str:
 
 @pytest.mark.slow
 def test_create_in_a_container_packs_an_env_that_installs_and_runs_elsewhere(
-    engine, python_image, conda_channel, tmp_path, monkeypatch
+    engine, python_image, conda_channel, tmp_path, monkeypatch, capsys
 ):
+    from conda_pack_ext.cli import main
     from conda_pack_ext.create import create_env
     from conda_pack_ext.install import LocalFileSource, install_pack
-    from conda_pack_ext.pack import pack_env
+    from conda_pack_ext.pack import pack_info
 
     monkeypatch.setenv(container_engine.NETWORK_VARIABLE, "none")
     env_file = write_env(tmp_path / "envs", conda_channel, ["python", "ipykernel", "cpe-testapp"])
@@ -126,7 +131,6 @@ def test_create_in_a_container_packs_an_env_that_installs_and_runs_elsewhere(
     progress = RecordingProgress()
 
     created = create_env(settings, env_file, version="2.0", image=python_image, progress=progress)
-    packed = pack_env(settings, created["slug"])
 
     slug = "boxed_v2_0"
     prefix = tmp_path / "packs" / slug
@@ -135,8 +139,33 @@ def test_create_in_a_container_packs_an_env_that_installs_and_runs_elsewhere(
     assert manifest["slug"] == slug and manifest["description"] == "built in a container"
     assert any("solved" in line for line in progress.lines), progress.lines
     assert leftover_containers(engine) == []
+    # The container packed it where `pack` puts packs, and the host recorded it as `pack` does.
+    pack_path = tmp_path / "packs" / ".packs" / f"{slug}.tar.gz"
+    assert created["pack_path"] == str(pack_path)
+    assert created["sha256"] == hashlib.sha256(pack_path.read_bytes()).hexdigest()
+    assert created["size"] == pack_path.stat().st_size
+    assert any("packing..." in line for line in progress.lines), progress.lines
+    sidecar = json.loads(pack_path.with_name(pack_path.name + ".json").read_text())
+    assert (sidecar["sha256"], sidecar["size"]) == (created["sha256"], created["size"])
+    manifest = read_manifest(prefix)["manifest"]
+    assert (manifest["sha256"], manifest["size_mb"]) == (created["sha256"], created["size_mb"])
+    assert sorted(p.name for p in pack_path.parent.iterdir()) == [
+        pack_path.name,
+        pack_path.name + ".json",
+    ]
+    with tarfile.open(pack_path) as tar:
+        packed_manifest = yaml.safe_load(tar.extractfile(f"{slug}_manifest.yaml").read())
+        assert "bin/conda-unpack" in tar.getnames()
+    assert packed_manifest["manifest"]["slug"] == slug
+    assert "sha256" not in packed_manifest["manifest"]  # a tarball cannot know its own checksum
+    assert pack_info(settings, slug)["current"] is True
+    # `pack -s` without -o finds the container's pack current and leaves it alone.
+    capsys.readouterr()
+    code = main(["pack", "-s", slug, "--conda-pack-folder", str(settings.pack_folder), "--json"])
+    refused = capsys.readouterr()
+    assert code != 0 and "already exists" in refused.out + refused.err
+    assert hashlib.sha256(pack_path.read_bytes()).hexdigest() == created["sha256"]
     # The env was built at the host's own path and belongs to the host user.
-    pack_path = Path(packed["pack_path"])
     for path in (prefix, prefix / "bin" / "python", pack_path):
         assert (path.stat().st_uid, path.stat().st_gid) == (os.getuid(), os.getgid())
 
@@ -180,6 +209,59 @@ def test_files_belong_to_the_user_the_container_runs_as(
     assert "cpe-testlib" in result["records"]
     written = [prefix, *(p for p in prefix.rglob("*") if not p.is_symlink())]
     assert {(p.lstat().st_uid, p.lstat().st_gid) for p in written} == {OTHER_USER}
+
+
+@pytest.mark.slow
+def test_an_image_with_only_conda_packs_with_conda_pack_as_ads_does(
+    engine, python_image, conda_channel, tmp_path, monkeypatch
+):
+    from conda_pack_ext.manifest import write_manifest
+    from conda_pack_ext.pack import pack_info
+
+    monkeypatch.setenv(container_engine.NETWORK_VARIABLE, "none")
+    env_file = write_env(tmp_path / "envs", conda_channel, ["python", "cpe-testlib"], name="ads")
+    settings = Settings(conda_pack_folder=str(tmp_path / "packs"))
+    prefix = tmp_path / "packs" / "ads_v1_0"
+    build_into(prefix, env_file, python_image, settings)
+    write_manifest(prefix, {"name": "ads", "manifest": {"slug": "ads_v1_0"}}, "ads_v1_0")
+    progress = RecordingProgress()
+
+    # The test image has conda-pack but no conda: take the conda branch of the pack step.
+    packed = container_engine.pack(
+        {"image": python_image, "builder": "conda"}, prefix, settings=settings, progress=progress
+    )
+
+    pack_path = Path(packed["pack_path"])
+    assert pack_path == tmp_path / "packs" / ".packs" / "ads_v1_0.tar.gz"
+    assert packed["sha256"] == hashlib.sha256(pack_path.read_bytes()).hexdigest()
+    assert packed["compress_level"] == container_engine.ADS_COMPRESS_LEVEL
+    assert pack_info(settings, "ads_v1_0")["current"] is True
+    with tarfile.open(pack_path) as tar:
+        names = tar.getnames()
+    assert "ads_v1_0_manifest.yaml" in names and "bin/conda-unpack" in names
+    assert sorted(p.name for p in pack_path.parent.iterdir()) == [
+        pack_path.name,
+        pack_path.name + ".json",
+    ]
+    assert leftover_containers(engine) == []
+
+
+def test_a_failing_pack_in_the_container_leaves_no_file_behind(
+    engine, python_image, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(container_engine.NETWORK_VARIABLE, "none")
+    settings = Settings(conda_pack_folder=str(tmp_path / "packs"))
+    prefix = tmp_path / "packs" / "empty_v1_0"
+    (prefix / "conda-meta").mkdir(parents=True)  # an env without a manifest cannot be packed
+    build_result = {"image": python_image, "builder": "conda-pack-ext", "interpreter": "python"}
+
+    with pytest.raises(BuildFailed) as failure:
+        container_engine.pack(build_result, prefix, settings=settings, progress=RecordingProgress())
+
+    assert "exit status 1" in failure.value.message
+    assert "manifest" in failure.value.hint
+    assert list((tmp_path / "packs" / ".packs").iterdir()) == []
+    assert leftover_containers(engine) == []
 
 
 def test_a_failing_build_reports_its_exit_status_and_log_tail(

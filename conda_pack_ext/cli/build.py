@@ -69,7 +69,11 @@ def run_create(args) -> None:
         args,
         {k: result[k] for k in ("slug", "prefix", "manifest", "name", "version")},
         f"created {result['slug']} at {result['prefix']} in {result['seconds']} s\n"
-        f"pack it with: conda-pack-ext pack -s {result['slug']}",
+        + (
+            f"packed into {result['pack_path']}"
+            if result.get("pack_path")
+            else f"pack it with: conda-pack-ext pack -s {result['slug']}"
+        ),
     )
 
 

@@ -2,18 +2,25 @@
 engine (Docker, or Podman's `podman system service`).
 
 create.py calls `build()` as it calls the other engines, holding the slug's lock; it writes
-the manifest afterwards and `pack` packs on the host, so a container build ends exactly like
-a native one. The pack folder is mounted at its own absolute path, so the env's prefix inside
-the container is the host's `<pack folder>/<slug>`: the env works in place on the host and
-its pack relocates like a native one. Only the pack folder (read-write), the environment
+the manifest afterwards and then calls `pack()`, which packs the env in a second container of
+the same image into a temporary `.part` file beside where `pack` puts packs
+(`<pack folder>/.packs/<slug>.tar.gz`). The host checks the file's sha256, renames it and
+records it (sidecar and manifest) as `pack` does, so a container build ends exactly like a
+native build followed by `pack`. The container never takes the slug's lock: the host holds
+it. The pack folder is mounted at its own absolute path, so the env's prefix inside the
+container is the host's `<pack folder>/<slug>`: the env works in place on the host and its
+pack relocates like a native one. Only the pack folder (read-write), the environment
 file's folder and local `file://` channels (read-only) are mounted. The container runs as the
 host user's uid:gid, so every file it writes belongs to that user; it is removed at the end,
 whatever happens, and a cancel kills it.
 
 What runs inside depends on the image:
-- `conda-pack-ext` installed: its embedded engine, through this module's `main()`
-  (`python -m conda_pack_ext.engines.container_engine`), which prints the result as JSON;
-- `conda` only (like ADS's `ml-job` image): `conda env create --prefix ...`, as ADS runs it;
+- `conda-pack-ext` installed: its embedded engine and its pack writer, through this module's
+  `main()` (`python -m conda_pack_ext.engines.container_engine`), which prints the result as
+  JSON;
+- `conda` only (like ADS's `ml-job` image): `conda env create --prefix ...`, then
+  `python -m conda_pack.cli` with ADS's settings (compress level 7, all threads, missing files
+  ignored);
 - neither: a clear error naming what the image lacks.
 
 Two environment variables steer where and as whom the container runs (for sandboxes and
@@ -37,7 +44,7 @@ from urllib.parse import unquote, urlparse
 import yaml
 
 from ..envfile import EnvFile, parse_env_text
-from ..errors import BuildFailed, Cancelled, InvalidInput, NotFound, PackError
+from ..errors import BuildFailed, Cancelled, InvalidInput, NotFound, PackError, os_failure
 from ..progress import Progress
 from ..settings import Settings
 
@@ -65,6 +72,17 @@ ENVIRONMENT_VARIABLE = "CONDA_PACK_EXT_ENVIRONMENT"
 # thrown away with the container (caches included).
 CONTAINER_HOME = "/tmp"
 TAIL_LINES = 40
+# ADS packs with conda_pack.pack(compress_level=7, n_threads=-1, ignore_missing_files=True).
+ADS_COMPRESS_LEVEL = 7
+# Prints {"sha256", "size"} of the file named by its argument.
+CHECKSUM_SCRIPT = """\
+import hashlib, json, sys
+digest, size = hashlib.sha256(), 0
+with open(sys.argv[1], "rb") as file:
+    for block in iter(lambda: file.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+print(json.dumps({"sha256": digest.hexdigest(), "size": size}))"""
 # Prints the best builder the image has: "conda-pack-ext <its interpreter>", "conda", "none".
 PROBE_SCRIPT = """\
 if launcher=$(command -v conda-pack-ext); then
@@ -150,14 +168,7 @@ def build(
     progress.phase(f"starting a container from {image}")
     client = connect(settings)
     _require_image(client, image)
-    run = ContainerRun(
-        client,
-        image,
-        mounts=_mounts(env, prefix.parent),
-        user=os.environ.get(USER_VARIABLE) or f"{os.getuid()}:{os.getgid()}",
-        network_mode=os.environ.get(NETWORK_VARIABLE) or None,
-        progress=progress,
-    )
+    run = _container_run(client, image, _mounts(env, prefix.parent), progress)
     builder, interpreter = run.probe()
     if builder == "conda-pack-ext":
         result = _build_with_conda_pack_ext(run, interpreter, env, prefix, add_kernel, gpu)
@@ -170,8 +181,61 @@ def build(
             "or with conda-pack-ext installed (`pip install conda-pack-ext`), "
             "and pass it with --image or set container_image",
         )
-    result.update(engine="container", image=image, builder=builder)
+    result.update(engine="container", image=image, builder=builder, interpreter=interpreter)
     return result
+
+
+def pack(build_result: dict, prefix: Path, *, settings: Settings, progress: Progress) -> dict:
+    """Pack the env that `build()` made at `prefix` (its manifest written) in a container of
+    the same image, into `<pack folder>/.packs/<slug>.tar.gz`, and record it as
+    pack.pack_env does (sidecar, sha256 and size_mb in the manifest).
+
+    The caller holds the slug's lock. The container writes a `.part` file that the host
+    verifies (sha256 and size) and renames; a failure or cancel leaves no file behind.
+    Returns {pack_path, sha256, size, size_mb, compress_level}.
+    """
+    from .. import pack as packing
+
+    slug = prefix.name
+    output = packing.pack_path(settings, slug)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
+    progress.temp_path(temporary)
+    # Only the pack folder is mounted: it holds the env and .packs.
+    run = _container_run(
+        connect(settings), build_result["image"], {str(prefix.parent): "rw"}, progress
+    )
+    try:
+        if build_result["builder"] == "conda-pack-ext":
+            level = packing.DEFAULT_COMPRESS_LEVEL
+            reported = _pack_with_conda_pack_ext(
+                run, build_result["interpreter"], prefix, temporary, level
+            )
+        else:
+            level = ADS_COMPRESS_LEVEL
+            reported = _pack_with_conda_pack(run, prefix, temporary, level)
+        progress.check_cancelled()
+        sha256, size = packing.file_sha256(temporary), temporary.stat().st_size
+        if (reported.get("sha256"), reported.get("size", size)) != (sha256, size):
+            raise BuildFailed(
+                f"the pack written in {run.image} does not match what the container reported "
+                f"(sha256 {sha256}, {size} bytes on the host)",
+                "check the pack folder's disk and mount, then create again",
+            )
+        os.replace(temporary, output)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise os_failure(error, f"writing {output}") from None
+        raise
+    packing.record_pack(settings, slug, sha256, size, level)
+    return {
+        "pack_path": str(output),
+        "sha256": sha256,
+        "size": size,
+        "size_mb": round(size / 2**20, 2),
+        "compress_level": level,
+    }
 
 
 # ---- what runs inside --------------------------------------------------------------------
@@ -213,6 +277,37 @@ def _build_with_conda(run, env: EnvFile, prefix: Path, add_kernel: bool) -> dict
         environment={ENVIRONMENT_VARIABLE: yaml.safe_dump(data, sort_keys=False)},
     )
     return {"kernel_added": kernel_added, "records": installed_versions(prefix)}
+
+
+def _pack_with_conda_pack_ext(run, interpreter, prefix: Path, output: Path, level: int) -> dict:
+    """The image's conda-pack-ext writes the pack (this module's main with --pack-to)."""
+    command = [*shlex.split(interpreter), "-m", __name__, "--prefix", str(prefix)]
+    command += ["--pack-to", str(output), "--compress-level", str(level)]
+    run.progress.phase("packing (in the container)")
+    stdout = run.script("exec " + shlex.join(command), what=f"packing in {run.image}")
+    answers = _json_documents(stdout)
+    if not answers:
+        raise BuildFailed(f"packing in {run.image} gave no result", "see the job's log")
+    return answers[-1]
+
+
+def _pack_with_conda_pack(run, prefix: Path, output: Path, level: int) -> dict:
+    """conda-pack's command line with ADS's settings, then the file's sha256 and size as the
+    container sees them, for the host to compare with."""
+    # conda-pack's command line is conda_pack.cli: the package itself has no __main__.
+    pack = ["python", "-m", "conda_pack.cli", "--prefix", str(prefix), "--output", str(output)]
+    pack += ["--format", "tar.gz", "--compress-level", str(level), "--n-threads", "-1"]
+    pack += ["--ignore-missing-files", "--force"]
+    # The same python reports the checksum: an image like ml-job need not have coreutils.
+    checksum = ["python", "-c", CHECKSUM_SCRIPT, str(output)]
+    run.progress.phase("conda-pack (in the container)")
+    stdout = run.script(
+        f"{shlex.join(pack)} && exec {shlex.join(checksum)}", what=f"conda-pack in {run.image}"
+    )
+    answers = _json_documents(stdout)
+    if not answers or "sha256" not in answers[-1]:
+        raise BuildFailed(f"conda-pack in {run.image} gave no sha256", "see the job's log")
+    return answers[-1]
 
 
 # ---- the container -----------------------------------------------------------------------
@@ -331,6 +426,19 @@ class ContainerRun:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def _container_run(client, image: str, mounts: dict[str, str], progress: Progress):
+    """A ContainerRun as the host user (or $CONDA_PACK_EXT_CONTAINER_USER), on the network
+    that $CONDA_PACK_EXT_CONTAINER_NETWORK names (the engine's default otherwise)."""
+    return ContainerRun(
+        client,
+        image,
+        mounts=mounts,
+        user=os.environ.get(USER_VARIABLE) or f"{os.getuid()}:{os.getgid()}",
+        network_mode=os.environ.get(NETWORK_VARIABLE) or None,
+        progress=progress,
+    )
 
 
 def _remove(container) -> None:
@@ -456,14 +564,21 @@ class _StreamProgress(Progress):
 
 def main(argv: list[str] | None = None) -> int:
     """Build the environment given in $CONDA_PACK_EXT_ENVIRONMENT at --prefix with the
-    embedded engine; print {"kernel_added", "records"} as JSON on stdout."""
+    embedded engine; print {"kernel_added", "records"} as JSON on stdout. With --pack-to,
+    pack the env at --prefix into that file instead; print {"sha256", "size"}."""
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
     parser.add_argument("--prefix", required=True)
-    parser.add_argument("--base-dir", required=True, help="folder of the environment file")
+    parser.add_argument("--base-dir", help="folder of the environment file (to build)")
     parser.add_argument("--source", default="", help="the environment file's path, for errors")
     parser.add_argument("--add-kernel", action="store_true")
     parser.add_argument("--gpu", action="store_true")
+    parser.add_argument("--pack-to", help="pack the env at --prefix into this file")
+    parser.add_argument("--compress-level", type=int, default=None)
     args = parser.parse_args(argv)
+    if args.pack_to:
+        return _pack_main(args)
+    if not args.base_dir:
+        parser.error("--base-dir is required to build")
     from . import rattler_engine
 
     try:
@@ -483,6 +598,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     json.dump({"kernel_added": result["kernel_added"], "records": result["records"]}, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _pack_main(args) -> int:
+    """Write the pack without the slug's lock: the host that started this container holds it."""
+    from .. import pack as packing
+
+    level = packing.DEFAULT_COMPRESS_LEVEL if args.compress_level is None else args.compress_level
+    try:
+        sha256, size = packing.write_pack_file(
+            Path(args.prefix), Path(args.pack_to), compress_level=level, progress=_StreamProgress()
+        )
+    except PackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    json.dump({"sha256": sha256, "size": size}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 
