@@ -204,8 +204,9 @@ def env_python_environ(prefix: Path) -> dict:
 
 def run_cancellable(make_coroutine, progress: Progress, settle=None):
     """Run a rattler coroutine to its end in a fresh event loop, or cancel it as soon as
-    progress.cancel_event is set. Cancelling drops rattler's future, but file operations
-    already handed to its worker threads still finish: `settle()` then waits for them."""
+    progress.cancel_event is set. Cancelling (or a failure, such as a full disk) ends
+    rattler's future, but file operations already handed to its worker threads still
+    finish: `settle()` then waits for them, so that the caller's clean-up is the last word."""
 
     async def main():
         task = asyncio.ensure_future(make_coroutine())
@@ -220,6 +221,8 @@ def run_cancellable(make_coroutine, progress: Progress, settle=None):
                 if settle:
                     settle()
                 raise Cancelled()
+        if task.exception() is not None and settle:
+            settle()
         return task.result()
 
     return asyncio.run(main())
