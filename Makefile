@@ -14,6 +14,7 @@ export CONDA_PACK_EXT_CACHE ?= $(abspath .cache)
 help:
 	@echo "make lab    set everything up and start JupyterLab with conda-pack-ext"
 	@echo "make test   set everything up and run every test (lint, pytest, jest, browser)"
+	@echo "make bench  run the four benchmarks of bench/ (minutes; results in bench/README.md)"
 
 # ---- set-up ---------------------------------------------------------------------------
 $(BIN)/python:
@@ -112,4 +113,12 @@ test:
 	  | awk '{n += $$1} END {print n + 0}'; }; \
 	echo "tests: $$(count passed) passed, $$(count failed) failed, $$(count skipped) skipped"
 
-.PHONY: help setup system-deps podman-service lab lint pytest jest ui-test test
+# The four benchmarks (see bench/README.md); not part of `make test`: they take minutes and
+# want a quiet machine. The two that create many files are kept apart (see bench/benchlib.py).
+bench: setup
+	$(BIN)/python bench/install.py
+	$(BIN)/python bench/pack.py
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/store.py
+
+.PHONY: help setup system-deps podman-service lab lint pytest jest ui-test test bench

@@ -1,6 +1,6 @@
 """Server responsiveness while a job runs: latency of GET /conda-pack-ext/status and
 GET /api/status with no job, then while a `pack` job of the benchmark env (>= 300 MB, built
-by bench/pack.py from the local test channel) runs in the same Jupyter server.
+by bench/benchlib.py from the local test channel) runs in the same Jupyter server.
 
 A real `jupyter server` (token auth, isolated data and config folders) runs in its own
 process; this script sends one request at a time, every few milliseconds, and reports
@@ -12,7 +12,6 @@ Usage: python bench/latency.py [--size-mb 300] [--work DIR] [--idle-requests 200
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import secrets
@@ -20,22 +19,16 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import REPO, SLUG, prepare, verdict  # noqa: E402
+
 ROUTES = ("conda-pack-ext/status", "api/status")
 TARGET_P99_MS = 100.0
-
-
-def bench_pack_module():
-    """bench/pack.py, which builds (or reuses) the benchmark env."""
-    spec = importlib.util.spec_from_file_location("bench_pack", REPO / "bench" / "pack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Server:
@@ -136,11 +129,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="reused between runs")
     parser.add_argument("--idle-requests", type=int, default=200)
     args = parser.parse_args()
-    work = args.work or Path(tempfile.gettempdir()) / "conda-pack-ext-bench"
+    work = (args.work or REPO / ".cache" / "bench-latency").absolute()
     work.mkdir(parents=True, exist_ok=True)
 
-    bench_pack = bench_pack_module()
-    settings, prefix = bench_pack.prepare(work, args.size_mb)
+    settings, prefix = prepare(work, args.size_mb)
     env_mb = sum(f.stat().st_size for f in prefix.rglob("*") if f.is_file()) / 1e6
     print(f"benchmark env {prefix}: {env_mb:.0f} MB")
 
@@ -154,7 +146,7 @@ def main() -> None:
             {
                 "kind": "pack",
                 "params": {
-                    "slug": bench_pack.SLUG,
+                    "slug": SLUG,
                     "overwrite": True,
                     "conda_pack_folder": str(settings.pack_folder),
                 },
@@ -179,9 +171,9 @@ def main() -> None:
             raise SystemExit(f"the pack job did not succeed: {final['error']}")
         results = {"idle": report("no job", idle), "busy": report("during pack", busy)}
         worst = max(row["p99_ms"] for row in results["busy"].values())
-        verdict = "met" if worst < TARGET_P99_MS else "NOT met"
-        print(f"target p99 < {TARGET_P99_MS:.0f} ms during the job: {verdict} ({worst} ms)")
         (work / "latency.json").write_text(json.dumps(results, indent=2))
+        print()
+        print(verdict("status p99 during a pack job", worst, TARGET_P99_MS, " ms", below=True))
     finally:
         server.stop()
 

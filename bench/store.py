@@ -1,39 +1,55 @@
 """Publish and install through Object Storage: conda-pack-ext against ADS's way.
 
 Runs the test suite's Object Storage server in its own process, throttled per connection
-(default 50 MB/s, a remote link), and the benchmark env of bench/pack.py (python plus
-`cpe-large`, at least 300 MB of real files). Every run is a fresh process:
+(default 50 MB/s, a remote link), and the benchmark env (python plus `cpe-large`, at least
+300 MB of real files). Every run is a fresh process; the sides alternate which goes first:
   publish  ours  `conda-pack-ext publish -s SLUG -o` with no current pack (pack + upload)
            ads   conda_pack.pack(compress_level=7, n_threads=-1, ignore_missing_files=True),
                  then a multipart upload in 11 parts, one thread each (ADS's uploader)
   install  ours  `conda-pack-ext install -s SLUG` (parallel ranged GETs streamed into the
-                 extraction, sha256 checked, conda-unpack)
+                 extraction, sha256 checked, conda-unpack) into a fresh folder
            ads   one GET streamed to a file, `tar -xf`, then conda-unpack
 Targets: ours <= 0.5x ADS's time for each.
 
-Usage: python bench/store.py [--runs 1] [--size-mb 300] [--bandwidth-mb 50] [--work DIR]
+`--sweep` then times our upload of the existing pack (publish with a current pack) and
+our install for a grid of part sizes and parallelism (config.ini's part_size_mb and
+parallelism), alternating passes, to choose the defaults from; `--runs 0 --sweep` only
+sweeps.
+
+Usage: python bench/store.py [--runs 3] [--sweep [--sweep-runs 2]] [--size-mb 300]
+                             [--bandwidth-mb 50] [--work DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import shutil
 import socket
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import (  # noqa: E402
+    REPO,
+    SLUG,
+    Folders,
+    median,
+    prepare,
+    run,
+    timed,
+    verdict,
+    wait_after_deletions,
+)
 
 from conda_pack_ext.pack import pack_path  # noqa: E402
-from conda_pack_ext.settings import write_config  # noqa: E402
+from conda_pack_ext.settings import Settings, write_config  # noqa: E402
 
 BUCKET, NAMESPACE, PREFIX = "packs", "benchns", "conda"
+TARGET = 0.5
+SWEEP_PART_SIZES_MB = (16, 32, 64)
+SWEEP_PARALLELISM = (4, 8, 16)
 
 # ADS's publish after its pack: create the upload, one thread per part, commit.
 ADS_PUBLISH = r"""
@@ -80,14 +96,6 @@ with open(output, "wb") as out:
 """
 
 
-def bench_pack_module():
-    """bench/pack.py, which builds (or reuses) the benchmark env."""
-    spec = importlib.util.spec_from_file_location("bench_pack", REPO / "bench" / "pack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -106,9 +114,13 @@ def start_server(bandwidth_mb: float) -> tuple[subprocess.Popen, str]:
 
 
 def write_oci_config(work: Path) -> Path:
+    """An OCI config with a throwaway key: the local server checks signatures' shape only."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    config = work / "oci" / "config"
+    if config.exists():
+        return config
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file = work / "oci" / "key.pem"
     key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +131,6 @@ def write_oci_config(work: Path) -> Path:
             serialization.NoEncryption(),
         )
     )
-    config = work / "oci" / "config"
     config.write_text(
         "[DEFAULT]\nuser=ocid1.user.oc1..bench\n"
         "fingerprint=aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99\n"
@@ -128,96 +139,162 @@ def write_oci_config(work: Path) -> Path:
     return config
 
 
-def timed(command: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+class Bench:
+    """The server, the config and the four timed actions."""
+
+    def __init__(self, work: Path, settings: Settings, prefix: Path, endpoint: str):
+        self.work, self.settings, self.prefix, self.endpoint = work, settings, prefix, endpoint
+        self.oci_config = write_oci_config(work)
+        self.config_dir = work / "ads"
+        self.env = dict(os.environ, ADS_OPS_CONFIG_DIR=str(self.config_dir))
+        self.cli = [sys.executable, "-m", "conda_pack_ext"]
+        # another slug: our publish -o removes every other object of its own slug
+        self.ads_key = f"{PREFIX}/cpu/ads/1/ads_{SLUG}"
+        self.ads_pack = work / "ads.tar.gz"
+        self.folders = Folders(work / "installs")
+        self.configure(Settings().part_size_mb, Settings().parallelism)
+
+    def configure(self, part_size_mb: int, parallelism: int) -> None:
+        write_config(
+            {
+                "conda_pack_os_prefix": f"oci://{BUCKET}@{NAMESPACE}/{PREFIX}",
+                "os_endpoint": self.endpoint,
+                "oci_config": str(self.oci_config),
+                "auth": "api_key",
+                "conda_pack_folder": str(self.settings.pack_folder),
+                "part_size_mb": part_size_mb,
+                "parallelism": parallelism,
+            },
+            str(self.config_dir),
+        )
+
+    def publish_ours(self, repack: bool = True) -> None:
+        if repack:  # no current pack: publish packs, then uploads
+            for stale in pack_path(self.settings, SLUG).parent.glob(f"{SLUG}.tar.gz*"):
+                stale.unlink()
+        run([*self.cli, "publish", "-s", SLUG, "-o"], self.env)
+
+    def publish_ads(self) -> None:
+        run([sys.executable, "-c", ADS_PUBLISH, str(self.prefix), str(self.ads_pack),
+             str(self.oci_config), self.endpoint, NAMESPACE, BUCKET, self.ads_key], self.env)  # fmt: skip
+
+    def install_ours(self) -> None:
+        folder = self.folders.new("ours")
+        run([*self.cli, "install", "-s", SLUG, "--conda-pack-folder", str(folder)], self.env)
+
+    def install_ads(self) -> None:
+        target = self.folders.new("ads") / SLUG
+        target.mkdir(parents=True)
+        download = self.work / "ads-download.tar.gz"
+        run([sys.executable, "-c", ADS_DOWNLOAD, str(self.oci_config), self.endpoint,
+             NAMESPACE, BUCKET, self.ads_key, str(download)], self.env)  # fmt: skip
+        run(["tar", "-xf", str(download), "-C", str(target)])
+        run([str(target / "bin" / "python"), str(target / "bin" / "conda-unpack")])
+        download.unlink()
+
+
+def compare(bench: Bench, runs: int) -> dict[str, float]:
+    """Alternating runs of both sides; the medians."""
+    times: dict[str, list[float]] = {
+        "publish ours": [], "publish ads": [], "install ours": [], "install ads": []
+    }  # fmt: skip
+    actions = {
+        "publish ours": bench.publish_ours,
+        "publish ads": bench.publish_ads,
+        "install ours": bench.install_ours,
+        "install ads": bench.install_ads,
+    }
+    for round_number in range(runs):
+        for action in ("publish", "install"):
+            sides = ("ours", "ads") if round_number % 2 == 0 else ("ads", "ours")
+            for side in sides:
+                name = f"{action} {side}"
+                times[name].append(timed(actions[name]))
+        line = "  ".join(f"{name} {values[-1]:5.1f}s" for name, values in times.items())
+        print(f"  run {round_number + 1}: {line}", flush=True)
+    return {name: median(values) for name, values in times.items()}
+
+
+def sweep(bench: Bench, runs: int, ads: dict[str, float] | None) -> None:
+    """Our upload (current pack) and install for each part size and parallelism; medians
+    of `runs` passes over the grid."""
+    grid = [(part, parallel) for part in SWEEP_PART_SIZES_MB for parallel in SWEEP_PARALLELISM]
+    times: dict[tuple[int, int], list[tuple[float, float]]] = {cell: [] for cell in grid}
+    for sweep_run in range(runs):
+        print(f"  sweep pass {sweep_run + 1} of {runs}", flush=True)
+        for part_size_mb, parallelism in grid if sweep_run % 2 == 0 else reversed(grid):
+            bench.configure(part_size_mb, parallelism)
+            upload = timed(lambda: bench.publish_ours(repack=False))
+            install = timed(bench.install_ours)
+            times[(part_size_mb, parallelism)].append((upload, install))
+    default = Settings()
+    bench.configure(default.part_size_mb, default.parallelism)
+    print(f"\nsweep: part size x parallelism, medians of {runs} pass(es)")
+    header = f"{'part MB':>8}{'parallel':>9}{'upload s':>10}{'install s':>11}{'sum s':>8}"
+    print(header + (f"{'install/ADS':>13}" if ads else ""))
+    sums = {}
+    for (part_size_mb, parallelism), values in times.items():
+        upload = median([u for u, _ in values])
+        install = median([i for _, i in values])
+        sums[(part_size_mb, parallelism)] = upload + install
+        line = (
+            f"{part_size_mb:8}{parallelism:9}{upload:10.2f}{install:11.2f}{upload + install:8.2f}"
+        )
+        if ads:
+            line += f"{install / ads['install ads']:13.2f}"
+        mark = (
+            "  <- default"
+            if (part_size_mb, parallelism) == (default.part_size_mb, default.parallelism)
+            else ""
+        )
+        print(line + mark)
+    best = min(sums, key=sums.get)
+    print(f"fastest upload + install: part {best[0]} MB, parallelism {best[1]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sweep", action="store_true", help="also sweep part size/parallelism")
+    parser.add_argument("--sweep-runs", type=int, default=2, help="passes over the sweep grid")
     parser.add_argument("--size-mb", type=int, default=300)
     parser.add_argument("--bandwidth-mb", type=float, default=50)
     parser.add_argument("--work", default=str(REPO / ".cache" / "bench-store"))
     args = parser.parse_args()
-    work = Path(args.work)
+    work = Path(args.work).absolute()
     work.mkdir(parents=True, exist_ok=True)
-    settings, prefix = bench_pack_module().prepare(work, args.size_mb)
-    slug = prefix.name
-    oci_config = write_oci_config(work)
+    settings, prefix = prepare(work, args.size_mb)
     server, endpoint = start_server(args.bandwidth_mb)
-    env = dict(os.environ, ADS_OPS_CONFIG_DIR=str(work / "ads"))
-    write_config(
-        {
-            "conda_pack_os_prefix": f"oci://{BUCKET}@{NAMESPACE}/{PREFIX}",
-            "os_endpoint": endpoint,
-            "oci_config": str(oci_config),
-            "auth": "api_key",
-            "conda_pack_folder": str(settings.pack_folder),
-        },
-        str(work / "ads"),
-    )
-    cli = [sys.executable, "-m", "conda_pack_ext"]
-    ads_key = f"{PREFIX}/cpu/ads/1/{slug}"
-    times: dict[str, list[float]] = {"publish ours": [], "publish ads": [],
-                                     "install ours": [], "install ads": []}  # fmt: skip
+    bench = Bench(work, settings, prefix, endpoint)
+    bench.folders.remove()  # leftovers of an interrupted run
+    wait_after_deletions()
+    medians = None
     try:
-        for run in range(args.runs):
-            # publish: no current pack, so both sides pack and upload
-            for stale in pack_path(settings, slug).parent.glob(f"{slug}.tar.gz*"):
-                stale.unlink()
-            times["publish ours"].append(timed([*cli, "publish", "-s", slug, "-o"], env))
-            ads_pack = work / "ads.tar.gz"
-            times["publish ads"].append(
-                timed(
-                    [
-                        sys.executable,
-                        "-c",
-                        ADS_PUBLISH,
-                        str(prefix),
-                        str(ads_pack),
-                        str(oci_config),
-                        endpoint,
-                        NAMESPACE,
-                        BUCKET,
-                        ads_key,
-                    ],
-                    env,
-                )  # fmt: skip
-            )
-            # install into empty folders; removing them is not timed
-            target = work / "installed"
-            shutil.rmtree(target, ignore_errors=True)
-            times["install ours"].append(
-                timed([*cli, "install", "-s", slug, "--conda-pack-folder", str(target)], env)
-            )
-            shutil.rmtree(target, ignore_errors=True)
-            ads_target = target / slug
-            ads_target.mkdir(parents=True)
-            download = work / "ads-download.tar.gz"
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", ADS_DOWNLOAD, str(oci_config), endpoint,
-                            NAMESPACE, BUCKET, ads_key, str(download)], check=True, env=env)  # fmt: skip
-            subprocess.run(["tar", "-xf", str(download), "-C", str(ads_target)], check=True)
-            subprocess.run([str(ads_target / "bin" / "python"),
-                            str(ads_target / "bin" / "conda-unpack")], check=True)  # fmt: skip
-            times["install ads"].append(time.perf_counter() - started)
-            shutil.rmtree(target, ignore_errors=True)
-            download.unlink()
-            line = "  ".join(f"{name} {values[-1]:.1f}s" for name, values in times.items())
-            print(f"run {run + 1}: {line}", flush=True)
+        bench.publish_ours(repack=not pack_path(settings, SLUG).exists())  # objects to read
+        bench.publish_ads()
+        if args.runs:
+            medians = compare(bench, args.runs)
+        if args.sweep:
+            sweep(bench, args.sweep_runs, medians)
     finally:
         server.terminate()
         server.wait()
-    median = {name: statistics.median(values) for name, values in times.items()}
-    pack_mb = pack_path(settings, slug).stat().st_size / 1e6
-    print(f"\nenv {prefix}, our pack {pack_mb:.0f} MB, {args.bandwidth_mb:g} MB/s per connection")
+        bench.folders.remove()
+    if not medians:
+        return
+    pack_mb = pack_path(settings, SLUG).stat().st_size / 1e6
+    print(
+        f"\nenv {prefix}, our pack {pack_mb:.0f} MB, {args.bandwidth_mb:g} MB/s per "
+        f"connection, {os.cpu_count()} CPUs, {args.runs} runs each (medians)"
+    )
+    print(f"{'':9}{'ours':>8}{'ADS':>8}{'ratio':>8}")
     for action in ("publish", "install"):
-        ours, ads = median[f"{action} ours"], median[f"{action} ads"]
-        verdict = "met" if ours <= 0.5 * ads else "NOT met"
-        print(f"{action:8} ours {ours:6.1f}s  ads {ads:6.1f}s  ratio {ours / ads:.2f}"
-              f"  (target <= 0.5: {verdict})")  # fmt: skip
+        ours, ads = medians[f"{action} ours"], medians[f"{action} ads"]
+        print(f"{action:9}{ours:7.2f}s{ads:7.2f}s{ours / ads:8.2f}")
+    print()
+    for action in ("publish", "install"):
+        ratio = medians[f"{action} ours"] / medians[f"{action} ads"]
+        print(verdict(f"{action} via the store vs ADS", ratio, TARGET))
 
 
 if __name__ == "__main__":

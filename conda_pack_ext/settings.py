@@ -61,7 +61,7 @@ class Settings:
     oci_profile: str = "DEFAULT"
     os_endpoint: str = ""
     engine: str = "auto"
-    part_size_mb: int = 32
+    part_size_mb: int = 16
     parallelism: int = 8
     container_image: str = ""
     docker_host: str = ""
