@@ -57,3 +57,29 @@ def build_wheel(folder: Path, name: str = "cpe_wheeltest", version: str = "0.1")
         for path, text in files.items():
             archive.writestr(path, text)
     return wheel
+
+
+SLOW_BACKEND = """\
+import time
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    time.sleep(600)
+    raise RuntimeError("this package never builds")
+"""
+
+
+def write_slow_project(folder: Path) -> Path:
+    """A Python project whose build backend sleeps: a `pip:` line naming it keeps a build
+    in its pip phase long enough to cancel it there, deterministically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "slow_backend.py").write_text(SLOW_BACKEND)
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "slow_backend"\nbackend-path = ["."]\n'
+        '\n[project]\nname = "cpe-slow"\nversion = "0.1"\n'
+    )
+    return folder
