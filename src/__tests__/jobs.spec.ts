@@ -149,6 +149,24 @@ describe('JobsModel', () => {
     model.dispose();
   });
 
+  it('ignores a stale running update after the end, and notifies once', async () => {
+    const model = new JobsModel(fakeServer());
+    const ended: string[] = [];
+    model.jobEnded.connect((_, j) => ended.push(`${j.id}:${j.state}`));
+    model.handleEvent(job({ log: ['x'], log_offset: 0, log_total: 1 }));
+    model.handleEvent(
+      job({ state: 'failed', log: [], log_offset: 1, log_total: 1 })
+    );
+    // an answer sent while the job still ran, arriving after its end
+    model.handleEvent(job({ log: [], log_offset: 1, log_total: 1 }));
+    model.handleEvent(
+      job({ state: 'failed', log: [], log_offset: 1, log_total: 1 })
+    );
+    expect(ended).toEqual(['j1:failed']);
+    expect(model.get('j1')?.state).toEqual('failed');
+    model.dispose();
+  });
+
   it('fetches the log from where it stopped', async () => {
     const server = fakeServer();
     const model = new JobsModel(server);

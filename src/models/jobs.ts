@@ -289,6 +289,11 @@ export class JobsModel {
 
   private update(update: IJob): void {
     const current = this._jobs.get(update.id);
+    if (current && !isActive(current.state) && isActive(update.state)) {
+      // A stale answer (an event or a GET sent before the job ended) arriving late: an
+      // ended job never runs again, and must not end (and notify) twice.
+      return;
+    }
     const { job, missingLog } = applyUpdate(current, update);
     this._jobs.set(job.id, job);
     if (current && isActive(current.state) && !isActive(job.state)) {
