@@ -204,6 +204,8 @@ class OciStore(PackStore):
             what=f"start uploading {self.object_uri(key)}",
             **condition,
         ).data
+        # recorded so that a job runner restarted after a crash can abort it
+        progress.temp_path(f"{self.object_uri(key)}?upload_id={upload.upload_id}")
         try:
             parts = self._upload_parts(key, upload.upload_id, path, progress)
             progress.check_cancelled()
