@@ -18,9 +18,6 @@ def register(subparsers) -> None:
         metavar="ENV.yaml",
         help="conda environment file (with an optional manifest: section)",
     )
-    create.add_argument("-n", "--name", help="environment name (default: manifest.name, name)")
-    create.add_argument("-v", "--version", help="environment version (default 1.0)")
-    create.add_argument("-g", "--gpu", action="store_true", help="mark the pack as GPU")
     create.add_argument(
         "-o", "--overwrite", action="store_true", help="replace an existing env of that slug"
     )
@@ -41,8 +38,12 @@ def register(subparsers) -> None:
 
 
 def add_build_flags(parser) -> None:
-    """How an environment is built: the engine, its kernel, and the container engine's
-    image and address (`--engine container`). Shared by `create` and `publish -f`."""
+    """How an environment is built: its name, version and arch, the engine, its kernel,
+    and the container engine's image and address (`--engine container`). Shared by
+    `create` and `publish -f`."""
+    parser.add_argument("-n", "--name", help="environment name (default: manifest.name, name)")
+    parser.add_argument("-v", "--version", help="environment version (default 1.0)")
+    parser.add_argument("-g", "--gpu", action="store_true", help="mark the pack as GPU")
     parser.add_argument(
         "--engine",
         metavar="ENGINE",

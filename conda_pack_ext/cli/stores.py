@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import InvalidInput
 from ..settings import CONFIG_KEYS, write_config
-from .build import add_build_flags
+from .build import CREATE_FLAGS, add_build_flags
 from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
 
 
@@ -17,9 +17,6 @@ def register(subparsers) -> None:
     )
     publish.add_argument("-s", "--slug", help="slug of an environment in the pack folder")
     publish.add_argument("-f", "--environment-file", metavar="ENV.yaml", help="create it first")
-    publish.add_argument("-n", "--name", help="environment name (with -f)")
-    publish.add_argument("-v", "--version", help="environment version (with -f)")
-    publish.add_argument("-g", "--gpu", action="store_true", help="a GPU environment (with -f)")
     publish.add_argument(
         "-o", "--overwrite", action="store_true", help="replace a pack published with this slug"
     )
@@ -41,16 +38,7 @@ def register(subparsers) -> None:
     finish_command(configure, run_configure, store=True)
 
 
-PUBLISH_FLAGS = (
-    "slug",
-    "environment_file",
-    "name",
-    "version",
-    "gpu",
-    "overwrite",
-    "no_kernel",
-    "image",
-)
+PUBLISH_FLAGS = ("slug", *CREATE_FLAGS)
 
 
 def run_publish(args) -> None:
