@@ -9,17 +9,11 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import {
-  archOf,
-  ArchFilter,
-  filterPacks,
-  formatSizeMb,
-  installJob
-} from '../models/packs';
+import { ArchFilter, filterPacks, installJob } from '../models/packs';
 import { ILoadable, IManifest, IPublishedAnswer } from '../tokens';
 import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
-import { Fact } from './InstalledSection';
+import { Fact, PackCard } from './PackCard';
 
 /** What the Published section's buttons do; the widget supplies them. */
 export interface IPublishedActions {
@@ -128,7 +122,7 @@ export function PublishedSection(props: {
           aria-label={trans.__('Published packs')}
         >
           {shown.map(pack => (
-            <PackCard
+            <PublishedCard
               key={pack.pack_uri ?? pack.slug}
               pack={pack}
               busy={props.busySlugs.has(pack.slug)}
@@ -144,7 +138,7 @@ export function PublishedSection(props: {
   );
 }
 
-function PackCard(props: {
+function PublishedCard(props: {
   pack: IManifest;
   busy: boolean;
   /** The folder the Install button installs into. */
@@ -154,7 +148,6 @@ function PackCard(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { pack, trans } = props;
-  const titleId = `jp-CondaPacks-pack-${pack.slug}`;
   const libraries = pack.libraries ?? [];
   const cli = useCliCommands({
     slug: pack.slug,
@@ -163,54 +156,42 @@ function PackCard(props: {
     trans
   });
   return (
-    <li
-      className="jp-CondaPacks-card"
-      aria-labelledby={titleId}
-      data-slug={pack.slug}
-    >
-      <div className="jp-CondaPacks-cardHeader">
-        <span id={titleId} className="jp-CondaPacks-cardTitle">
-          {pack.name}
-        </span>
-        {pack.version && (
-          <span className="jp-CondaPacks-badge">{pack.version}</span>
-        )}
-        <span className="jp-CondaPacks-badge">{archOf(pack)}</span>
-      </div>
-      {pack.description && (
-        <p className="jp-CondaPacks-description">{pack.description}</p>
-      )}
-      <dl className="jp-CondaPacks-cardFacts">
-        <Fact label={trans.__('Slug')} value={pack.slug} code />
-        <Fact label={trans.__('Python')} value={pack.python} volatile />
-        <Fact
-          label={trans.__('Size')}
-          value={formatSizeMb(pack.size_mb)}
-          volatile
-        />
-        <Fact label={trans.__('Published')} value={pack.create_date} volatile />
-        <Fact label={trans.__('Source')} value={pack.pack_uri} code volatile>
-          <Button
-            small
-            minimal
-            aria-label={trans.__('Copy the source URI of %1', pack.slug)}
-            title={trans.__('Copy the source URI')}
-            onClick={() => props.onCopy(pack.pack_uri ?? '')}
-          >
-            <copyIcon.react tag="span" elementPosition="center" />
-          </Button>
-        </Fact>
-        <Fact
-          volatile
-          label={trans.__('Libraries')}
-          value={libraries.length ? libraries.join(', ') : ''}
-        />
-      </dl>
-      <div
-        className="jp-CondaPacks-actions"
-        role="toolbar"
-        aria-label={trans.__('Actions for %1', pack.slug)}
-      >
+    <PackCard
+      subject={pack}
+      idPrefix="jp-CondaPacks-pack"
+      trans={trans}
+      cli={cli}
+      intro={
+        pack.description && (
+          <p className="jp-CondaPacks-description">{pack.description}</p>
+        )
+      }
+      facts={
+        <>
+          <Fact
+            label={trans.__('Published')}
+            value={pack.create_date}
+            volatile
+          />
+          <Fact label={trans.__('Source')} value={pack.pack_uri} code volatile>
+            <Button
+              small
+              minimal
+              aria-label={trans.__('Copy the source URI of %1', pack.slug)}
+              title={trans.__('Copy the source URI')}
+              onClick={() => props.onCopy(pack.pack_uri ?? '')}
+            >
+              <copyIcon.react tag="span" elementPosition="center" />
+            </Button>
+          </Fact>
+          <Fact
+            volatile
+            label={trans.__('Libraries')}
+            value={libraries.length ? libraries.join(', ') : ''}
+          />
+        </>
+      }
+      actions={
         <Button
           small
           aria-label={trans.__('Install %1', pack.slug)}
@@ -220,9 +201,7 @@ function PackCard(props: {
         >
           {trans.__('Install')}
         </Button>
-        {cli.toggle}
-      </div>
-      {cli.list}
-    </li>
+      }
+    />
   );
 }
