@@ -351,7 +351,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers.update(stored.metadata)
         return headers
 
-    def _op_put_object(self, objects, namespace, bucket, name, query, fault):
+    def _store_body(self):
+        """Write the request body to a new data file; returns (path, size, base64 MD5),
+        or None after answering 400 when it does not match its Content-MD5 header."""
         path = self.server._new_data_path()
         digest = hashlib.md5()
         with open(path, "wb") as out:
@@ -365,11 +367,19 @@ class _Handler(BaseHTTPRequestHandler):
         expected = self.headers.get("Content-MD5")
         if expected and expected != md5:
             os.unlink(path)
-            return self._error(
+            self._error(
                 400,
                 "InvalidContentMD5",
                 "The computed MD5 of the request body does not match the Content-MD5 header",
             )
+            return None
+        return path, size, md5
+
+    def _op_put_object(self, objects, namespace, bucket, name, query, fault):
+        stored = self._store_body()
+        if stored is None:
+            return
+        path, size, md5 = stored
         metadata = {
             k.lower(): v for k, v in self.headers.items() if k.lower().startswith("opc-meta-")
         }
@@ -533,24 +543,10 @@ class _Handler(BaseHTTPRequestHandler):
         if upload is None:
             return
         number = int(query["uploadPartNum"])
-        path = self.server._new_data_path()
-        digest = hashlib.md5()
-        with open(path, "wb") as out:
-
-            def sink(chunk):
-                digest.update(chunk)
-                out.write(chunk)
-
-            size = self._read_body_to(sink)
-        md5 = base64.b64encode(digest.digest()).decode()
-        expected = self.headers.get("Content-MD5")
-        if expected and expected != md5:
-            os.unlink(path)
-            return self._error(
-                400,
-                "InvalidContentMD5",
-                "The computed MD5 of the request body does not match the Content-MD5 header",
-            )
+        stored = self._store_body()
+        if stored is None:
+            return
+        path, size, md5 = stored
         etag = str(uuid.uuid4())
         with self.server.lock:
             old = upload.parts.get(number)
