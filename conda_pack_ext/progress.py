@@ -66,6 +66,3 @@ class Progress:
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
             raise Cancelled()
-
-
-SILENT = Progress

@@ -9,7 +9,7 @@ from __future__ import annotations
 import configparser
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -189,7 +189,3 @@ def write_config(values: dict, ads_config_dir: str | None = None) -> Path:
         parser.write(out)
     os.replace(out.name, path)
     return path
-
-
-def settings_dict(settings: Settings) -> dict:
-    return asdict(settings)
