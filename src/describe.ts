@@ -6,7 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ApiError } from './request';
-import { IBuilder } from './tokens';
+import { IBuilder } from './types';
 
 /** A message for the user, with an optional next step. */
 export interface IUserMessage {

@@ -15,18 +15,19 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { describeError } from './describe';
 import { condaPacksIcon } from './icons';
-import { StatusModel } from './model';
+import { createApi } from './request';
+import { StatusModel } from './models/status';
 import { ConfigModel } from './models/config';
 import { IJobView, JobsModel } from './models/jobs';
 import { PacksModel } from './models/packs';
 import { jobEndNotice } from './notifications';
 import {
   CommandIDs,
-  IJob,
   JOB_EVENT_SCHEMA,
   PLUGIN_ID,
   TRANSLATION_DOMAIN
-} from './tokens';
+} from './ids';
+import { IJob } from './types';
 import { CondaPacksSidebar, IPanelHost } from './widgets/CondaPacksSidebar';
 
 /** Jobs whose end changes the kernels Jupyter offers. */
@@ -100,11 +101,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
+    // every call goes through the app's own connection (base URL, token, XSRF)
+    const server = createApi(serviceManager.serverSettings);
     const models = {
-      status: new StatusModel(),
-      packs: new PacksModel(),
-      jobs: new JobsModel(),
-      config: new ConfigModel()
+      status: new StatusModel(server.status),
+      packs: new PacksModel(server),
+      jobs: new JobsModel(server),
+      config: new ConfigModel(server)
     };
     const sidebar = new CondaPacksSidebar(models, host, translator);
     app.shell.add(sidebar, 'left', { rank: 850 });

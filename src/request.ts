@@ -8,9 +8,10 @@ import {
   IErrorBody,
   IJob,
   IPublishedAnswer,
+  IStatus,
   JobKind,
   JobParams
-} from './tokens';
+} from './types';
 
 /** The URL prefix of every route of the server part. */
 export const API_NAMESPACE = 'conda-pack-ext';
@@ -63,20 +64,30 @@ export function errorFromResponse(status: number, body: unknown): ApiError {
  *
  * @param endPoint the route under /conda-pack-ext/, e.g. `status`
  * @param init the fetch options (method, body, ...)
+ * @param serverSettings the connection to the server: the service manager's
+ *        `serverSettings` in the app (base URL, token, XSRF), made from the page otherwise
  * @returns the decoded JSON answer
  * @throws ApiError when the server answers with an error status, and
  *         ServerConnection.NetworkError when the server cannot be reached
  */
 export async function requestAPI<T>(
   endPoint = '',
-  init: RequestInit = {}
+  init: RequestInit = {},
+  serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const settings = ServerConnection.makeSettings();
-  const requestUrl = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  const requestUrl = URLExt.join(
+    serverSettings.baseUrl,
+    API_NAMESPACE,
+    endPoint
+  );
 
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(requestUrl, init, settings);
+    response = await ServerConnection.makeRequest(
+      requestUrl,
+      init,
+      serverSettings
+    );
   } catch (error) {
     throw new ServerConnection.NetworkError(error as TypeError);
   }
@@ -96,55 +107,54 @@ export async function requestAPI<T>(
   return body as T;
 }
 
-/** The routes the panel calls, one thin function each (see openapi.yaml). */
-export namespace api {
-  /** GET envs: the pack folder's environments and installed packs. */
-  export function envs(): Promise<IEnvsAnswer> {
-    return requestAPI<IEnvsAnswer>('envs');
-  }
+/**
+ * The routes the panel calls, one thin function each (see openapi.yaml), over one
+ * connection to the server (the app's `serviceManager.serverSettings`).
+ */
+export function createApi(serverSettings?: ServerConnection.ISettings) {
+  const call = <T>(endPoint: string, init: RequestInit = {}) =>
+    requestAPI<T>(endPoint, init, serverSettings);
+  return {
+    /** GET status: builders, folders, store and auth. */
+    status: (): Promise<IStatus> => call<IStatus>('status'),
 
-  /** GET published: the store's packs; `rescan` rebuilds the store's index first. */
-  export function published(rescan = false): Promise<IPublishedAnswer> {
-    return requestAPI<IPublishedAnswer>(`published?rescan=${rescan ? 1 : 0}`);
-  }
+    /** GET envs: the pack folder's environments and installed packs. */
+    envs: (): Promise<IEnvsAnswer> => call<IEnvsAnswer>('envs'),
 
-  /** GET jobs: every job, newest first, without logs. */
-  export async function jobs(): Promise<IJob[]> {
-    return (await requestAPI<{ jobs: IJob[] }>('jobs')).jobs;
-  }
+    /** GET published: the store's packs; `rescan` rebuilds the store's index first. */
+    published: (rescan = false): Promise<IPublishedAnswer> =>
+      call<IPublishedAnswer>(`published?rescan=${rescan ? 1 : 0}`),
 
-  /** GET jobs/<id>: one job with its log lines from `logOffset` on. */
-  export function job(id: string, logOffset = 0): Promise<IJob> {
-    return requestAPI<IJob>(
-      `jobs/${encodeURIComponent(id)}?log_offset=${logOffset}`
-    );
-  }
+    /** GET jobs: every job, newest first, without logs. */
+    jobs: async (): Promise<IJob[]> =>
+      (await call<{ jobs: IJob[] }>('jobs')).jobs,
 
-  /** POST jobs: start an operation; answers the queued job. */
-  export function submitJob(kind: JobKind, params: JobParams): Promise<IJob> {
-    return requestAPI<IJob>('jobs', {
-      method: 'POST',
-      body: JSON.stringify({ kind, params })
-    });
-  }
+    /** GET jobs/<id>: one job with its log lines from `logOffset` on. */
+    job: (id: string, logOffset = 0): Promise<IJob> =>
+      call<IJob>(`jobs/${encodeURIComponent(id)}?log_offset=${logOffset}`),
 
-  /** DELETE jobs/<id>: cancel a job. */
-  export function cancelJob(id: string): Promise<IJob> {
-    return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`, {
-      method: 'DELETE'
-    });
-  }
+    /** POST jobs: start an operation; answers the queued job. */
+    submitJob: (kind: JobKind, params: JobParams): Promise<IJob> =>
+      call<IJob>('jobs', {
+        method: 'POST',
+        body: JSON.stringify({ kind, params })
+      }),
 
-  /** GET config: the settings in effect. */
-  export function config(): Promise<IConfigAnswer> {
-    return requestAPI<IConfigAnswer>('config');
-  }
+    /** DELETE jobs/<id>: cancel a job. */
+    cancelJob: (id: string): Promise<IJob> =>
+      call<IJob>(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
 
-  /** PUT config: change settings (the server validates them). */
-  export function saveConfig(values: IConfigValues): Promise<IConfigAnswer> {
-    return requestAPI<IConfigAnswer>('config', {
-      method: 'PUT',
-      body: JSON.stringify(values)
-    });
-  }
+    /** GET config: the settings in effect. */
+    config: (): Promise<IConfigAnswer> => call<IConfigAnswer>('config'),
+
+    /** PUT config: change settings (the server validates them). */
+    saveConfig: (values: IConfigValues): Promise<IConfigAnswer> =>
+      call<IConfigAnswer>('config', {
+        method: 'PUT',
+        body: JSON.stringify(values)
+      })
+  };
 }
+
+/** The server's routes as the models call them. */
+export type ServerApi = ReturnType<typeof createApi>;

@@ -4,9 +4,9 @@ import * as React from 'react';
 
 import { CondaPacksPanel } from '../components/CondaPacksPanel';
 import { StatusSection } from '../components/StatusSection';
-import { StatusModel } from '../model';
+import { StatusModel } from '../models/status';
 import { errorFromResponse } from '../request';
-import { ILoadable, IStatus } from '../tokens';
+import { ILoadable, IStatus } from '../types';
 
 const trans = nullTranslator.load('conda_pack_ext');
 

@@ -11,7 +11,7 @@ import {
   progressFraction,
   timeLeft
 } from '../models/jobs';
-import { IJob } from '../tokens';
+import { IJob } from '../types';
 
 const trans = nullTranslator.load('conda_pack_ext');
 

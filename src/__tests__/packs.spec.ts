@@ -6,7 +6,7 @@ import {
   formatSizeMb,
   PacksModel
 } from '../models/packs';
-import { IManifest } from '../tokens';
+import { IManifest } from '../types';
 
 const PACKS: IManifest[] = [
   {

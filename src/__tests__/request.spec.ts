@@ -2,7 +2,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { describeError } from '../describe';
-import { ApiError, errorFromResponse, requestAPI } from '../request';
+import { ApiError, createApi, errorFromResponse, requestAPI } from '../request';
 
 const trans = nullTranslator.load('conda_pack_ext');
 
@@ -96,5 +96,20 @@ describe('requestAPI', () => {
     await expect(requestAPI('status')).rejects.toMatchObject({
       serverExtensionMissing: true
     });
+  });
+
+  it("goes through the server settings it is given (the app's connection)", async () => {
+    const fetch = answerWith(200, JSON.stringify({ jobs: [] }));
+    // answerWith's settings carry the fake fetch; only the base URL differs
+    const serverSettings = {
+      ...ServerConnection.makeSettings(),
+      baseUrl: 'http://example.org:9999/user/ana/'
+    };
+    await expect(createApi(serverSettings).jobs()).resolves.toEqual([]);
+    const request = (fetch.mock.calls[0] as unknown[])[0] as Request | string;
+    const url = typeof request === 'string' ? request : request.url;
+    expect(url).toMatch(
+      /^http:\/\/example\.org:9999\/user\/ana\/conda-pack-ext\/jobs(\?\d+)?$/
+    );
   });
 });

@@ -9,7 +9,7 @@ import { PublishedSection } from '../components/PublishedSection';
 import { EMPTY_FORM } from '../models/createForm';
 import { IJobView } from '../models/jobs';
 import { errorFromResponse } from '../request';
-import { IEnvsAnswer, IPublishedAnswer } from '../tokens';
+import { IEnvsAnswer, IPublishedAnswer } from '../types';
 
 const trans = nullTranslator.load('conda_pack_ext');
 

@@ -10,7 +10,7 @@ import {
   SettingsDraft
 } from '../models/config';
 import { errorFromResponse } from '../request';
-import { IConfigAnswer, IConfigValues } from '../tokens';
+import { IConfigAnswer, IConfigValues } from '../types';
 
 const trans = nullTranslator.load('conda_pack_ext');
 

@@ -3,7 +3,7 @@ import { Button, codeIcon, copyIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { cliCommand, IJobRequest } from '../models/packs';
-import { JobKind } from '../tokens';
+import { JobKind } from '../types';
 
 /** The action a command repeats, in the words of the card's button. */
 function actionLabel(kind: JobKind, trans: TranslationBundle): string {

@@ -9,7 +9,7 @@ import {
   parseEnvironment,
   validateForm
 } from '../models/createForm';
-import { JobKind, JobParams } from '../tokens';
+import { JobKind, JobParams } from '../types';
 import { ErrorMessage } from './ErrorMessage';
 import { Field } from './Field';
 

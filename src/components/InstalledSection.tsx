@@ -3,7 +3,7 @@ import { Button, notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ENV_ACTIONS, envJob } from '../models/packs';
-import { IEnvsAnswer, ILoadable, ILocalEnv } from '../tokens';
+import { IEnvsAnswer, ILoadable, ILocalEnv } from '../types';
 import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 import { Fact, PackCard } from './PackCard';

@@ -10,7 +10,7 @@ import {
 import * as React from 'react';
 
 import { ArchFilter, filterPacks, installJob } from '../models/packs';
-import { ILoadable, IManifest, IPublishedAnswer } from '../tokens';
+import { ILoadable, IManifest, IPublishedAnswer } from '../types';
 import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 import { Fact, PackCard } from './PackCard';

@@ -8,7 +8,7 @@ import {
   describeEngine,
   describeStore
 } from '../describe';
-import { ILoadable, IStatus } from '../tokens';
+import { ILoadable, IStatus } from '../types';
 import { ErrorMessage } from './ErrorMessage';
 
 export interface IStatusSectionProps {

@@ -1,8 +1,7 @@
 /** The settings the Settings dialog edits, the edits themselves, and the model behind them. */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { api } from '../request';
-import { IConfigAnswer, IConfigValues, ILoadable } from '../tokens';
+import { IConfigAnswer, IConfigValues, ILoadable } from '../types';
 
 /** The settings the Settings dialog shows, in order. None of them is a secret. */
 export const EDITABLE_KEYS = [
@@ -47,7 +46,7 @@ export class ConfigModel {
     private readonly server: {
       config: () => Promise<IConfigAnswer>;
       saveConfig: (values: IConfigValues) => Promise<IConfigAnswer>;
-    } = api
+    }
   ) {}
 
   get state(): ILoadable<IConfigAnswer> {

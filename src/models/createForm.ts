@@ -5,7 +5,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { isMap, isSeq, parseDocument } from 'yaml';
 
-import { JobKind, JobParams } from '../tokens';
+import { JobKind, JobParams } from '../types';
 
 /** What the user entered in the Create form. */
 export interface ICreateForm {

@@ -7,8 +7,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { api } from '../request';
-import { IJob, IJobProgress, JobKind, JobParams, JobState } from '../tokens';
+import { IJob, IJobProgress, JobKind, JobParams, JobState } from '../types';
 
 /** A job with the part of its log fetched so far (from line 0). */
 export interface IJobView extends IJob {
@@ -183,7 +182,7 @@ export interface IJobsApi {
  * off, stopped while the panel is hidden) catches up when events do not arrive.
  */
 export class JobsModel {
-  constructor(private readonly server: IJobsApi = api) {
+  constructor(private readonly server: IJobsApi) {
     this._poll = new Poll({
       factory: () => this.catchUp(),
       frequency: { interval: 3000, backoff: true, max: 30000 },

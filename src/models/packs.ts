@@ -4,7 +4,6 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { api } from '../request';
 import {
   IEnvsAnswer,
   ILoadable,
@@ -12,7 +11,7 @@ import {
   IPublishedAnswer,
   JobKind,
   JobParams
-} from '../tokens';
+} from '../types';
 
 /** The CPU/GPU filter of the Published section. */
 export type ArchFilter = 'all' | 'CPU' | 'GPU';
@@ -145,7 +144,7 @@ const EMPTY = { data: null, error: null, loading: false };
 
 /** The pack folder's environments and the store's packs, loaded on demand. */
 export class PacksModel {
-  constructor(private readonly server: IPacksApi = api) {}
+  constructor(private readonly server: IPacksApi) {}
 
   get installed(): ILoadable<IEnvsAnswer> {
     return this._installed;

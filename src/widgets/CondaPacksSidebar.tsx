@@ -18,20 +18,13 @@ import { PublishedSection } from '../components/PublishedSection';
 import { StatusSection } from '../components/StatusSection';
 import { condaPacksIcon } from '../icons';
 import { showSettingsDialog } from './SettingsDialog';
-import { StatusModel } from '../model';
+import { StatusModel } from '../models/status';
 import { ConfigModel } from '../models/config';
 import { EMPTY_FORM, ICreateForm } from '../models/createForm';
 import { isActive, JobsModel } from '../models/jobs';
 import { envJob, IJobRequest, installJob, PacksModel } from '../models/packs';
-import {
-  ILocalEnv,
-  IManifest,
-  JobKind,
-  JobParams,
-  PANEL_ID,
-  SectionId,
-  TRANSLATION_DOMAIN
-} from '../tokens';
+import { PANEL_ID, TRANSLATION_DOMAIN } from '../ids';
+import { ILocalEnv, IManifest, JobKind, JobParams, SectionId } from '../types';
 
 /** What the panel needs from JupyterLab; index.ts supplies it. */
 export interface IPanelHost {

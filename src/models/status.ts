@@ -1,20 +1,16 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { requestAPI } from './request';
-import { ILoadable, IStatus } from './tokens';
+import { ILoadable, IStatus } from '../types';
 
-/** Fetches a status answer; replaced in tests by one that reads a fixture. */
+/** Fetches a status answer (the server's GET status; a fixture in tests). */
 export type StatusFetcher = () => Promise<IStatus>;
-
-/** The default fetcher: GET /conda-pack-ext/status. */
-export const fetchStatus: StatusFetcher = () => requestAPI<IStatus>('status');
 
 /**
  * What the server reports about itself (builders, pack folder, store, auth), with the
  * loading and error state the panel shows. Views listen to `changed`.
  */
 export class StatusModel {
-  constructor(private readonly fetcher: StatusFetcher = fetchStatus) {}
+  constructor(private readonly fetcher: StatusFetcher) {}
 
   /** The current state; a new object after every change. */
   get state(): ILoadable<IStatus> {
