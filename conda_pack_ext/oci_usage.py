@@ -103,6 +103,7 @@ def ads_conda_call(pack: dict, region: str) -> str:
 
 def runtime_yaml(pack: dict) -> dict:
     return {
+        "MODEL_ARTIFACT_VERSION": "3.0",
         "MODEL_DEPLOYMENT": {
             "INFERENCE_CONDA_ENV": {
                 "INFERENCE_ENV_PATH": pack["uri"],
@@ -110,7 +111,7 @@ def runtime_yaml(pack: dict) -> dict:
                 "INFERENCE_ENV_TYPE": pack["type"],
                 "INFERENCE_PYTHON_VERSION": str(pack["python"] or ""),
             }
-        }
+        },
     }
 
 
@@ -152,7 +153,11 @@ def usage(params: dict, settings: Settings) -> dict:
         result["runtime_yaml"] = runtime_yaml(pack)
         result["runtime_yaml_text"] = yaml.safe_dump(result["runtime_yaml"], sort_keys=False)
     else:
-        result["spark_conf"] = {"spark.archives": f"{pack['uri']}#conda"}
+        # the run reads the pack with its resource principal, as ADS sets it up
+        result["spark_conf"] = {
+            "spark.archives": f"{pack['uri']}#conda",
+            "dataflow.auth": "resource_principal",
+        }
         result["ads_python"] = (
             "from ads.jobs import DataFlowRuntime\n"
             f'runtime = DataFlowRuntime().with_custom_conda("{pack["uri"]}")'
