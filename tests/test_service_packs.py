@@ -8,6 +8,7 @@ import json
 
 import yaml
 
+from conda_pack_ext import preflight
 from conda_pack_ext.service_packs import DEFAULT_NAMESPACE, SERVICE_BUCKET
 from tests.support.cli import cli_error, cli_json, cli_run
 from tests.support.kernels import run_in_kernel
@@ -69,9 +70,10 @@ def test_install_service_pack_runs_its_kernel(
 
 
 def test_install_service_pack_through_its_par_url(
-    capsys, object_storage, oci_config_file, tmp_path, service_bucket
+    capsys, object_storage, oci_config_file, tmp_path, service_bucket, monkeypatch
 ):
     """The user's auth may not read Oracle's bucket: the pre-authenticated URLs still do."""
+    monkeypatch.setattr(preflight, "NVIDIA_DRIVER_FILE", tmp_path / "no-nvidia-driver")
     object_storage.auth_status = 403
     flags = oci_flags(object_storage, oci_config_file, tmp_path)
     index = par_url(object_storage, INDEX_KEY)
