@@ -171,7 +171,8 @@ def service_packs(settings: Settings) -> tuple[str, list[dict]]:
     for entry in parse_index(read_index_document(uri, settings), uri):
         row = {name: entry.get(name) for name in ROW_FIELDS}
         row.update({k: v for k, v in entry.items() if k != "logo_src"})  # a large data URI
-        row["libraries"] = [str(x) for x in entry.get("libraries") or []]
+        libraries = entry.get("libraries")
+        row["libraries"] = [str(x) for x in libraries] if isinstance(libraries, list) else []
         bucket, namespace = _pack_bucket(uri, entry)
         names = object_names(entry)
         row["pack_uri"] = f"oci://{bucket}@{namespace}/{names[0]}" if names and namespace else ""

@@ -107,13 +107,13 @@ def test_model_deployment_runtime_yaml(capsys, flags):
         "INFERENCE_PYTHON_VERSION": "3.11",
     }
     assert yaml.safe_load(usage["runtime_yaml_text"]) == usage["runtime_yaml"]
-    text = subprocess_free_text(capsys, "usage", "-s", CPU_SLUG, "--service", "--for",
+    text = cli_text(capsys, "usage", "-s", CPU_SLUG, "--service", "--for",
                                 "model-deployment", *flags)  # fmt: skip
     assert "INFERENCE_ENV_SLUG: tdscpu_p311_cpu_v1" in text
     assert "resource.type='datasciencemodeldeployment'" in text
 
 
-def subprocess_free_text(capsys, *argv) -> str:
+def cli_text(capsys, *argv) -> str:
     """What a command prints without --json."""
     from conda_pack_ext.cli import main
 

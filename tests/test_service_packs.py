@@ -8,7 +8,7 @@ import json
 
 import yaml
 
-from conda_pack_ext import preflight
+from conda_pack_ext import preflight, service_packs
 from conda_pack_ext.service_packs import DEFAULT_NAMESPACE, SERVICE_BUCKET
 from tests.support.cli import cli_error, cli_json, cli_run
 from tests.support.kernels import run_in_kernel
@@ -164,3 +164,21 @@ def test_region_without_known_namespace(capsys, object_storage, oci_config_file,
     )
     assert "no known namespace of Oracle's service packs for region 'xx-nowhere-1'" in err
     assert "--service-index" in err
+
+
+def test_hostile_index_entries_are_skipped_and_size_is_bounded(
+    capsys, object_storage, oci_config_file, tmp_path, monkeypatch
+):
+    index = tmp_path / "index.json"
+    entries = [{"slug": "../../etc"}, "junk", {"slug": "ok_v1", "name": "Ok", "libraries": "x"}]
+    index.write_text(json.dumps({"service_packs": entries}))
+    flags = [
+        *oci_flags(object_storage, oci_config_file, tmp_path),
+        "--service-index",
+        index.as_uri(),
+    ]
+    rows = cli_json(capsys, "list", "--service", *flags)
+    assert [(r["slug"], r["libraries"], r["pack_uri"]) for r in rows] == [("ok_v1", [], "")]
+    monkeypatch.setattr(service_packs, "MAX_INDEX_BYTES", 10)
+    err = cli_error(capsys, "list", "--service", *flags)
+    assert f"the service index {index.as_uri()} is larger than 10 bytes" in err
