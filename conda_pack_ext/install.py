@@ -523,7 +523,9 @@ def list_local(settings: Settings) -> list[dict]:
                 "arch_type": info.get("arch_type") or "CPU",
                 "size_mb": info.get("size_mb"),
                 "prefix": str(prefix),
-                "kernels": sorted(by_prefix.get(str(prefix), [])),
+                "kernels": sorted(by_prefix.get(str(prefix), []))
+                or notebook_session.kernels_from_session(prefix)
+                or [],
                 "pack_uri": info.get("pack_uri", ""),
                 "managed": bool(info),
             }

@@ -15,6 +15,7 @@ from pathlib import Path
 from jupyter_core.paths import jupyter_data_dir
 
 from .errors import InvalidInput
+from .notebook_session import SESSION_PACK_FOLDER, in_notebook_session
 
 AUTH_MODES = ("api_key", "resource_principal", "instance_principal", "security_token")
 ENGINES = ("auto", "rattler", "conda", "mamba", "micromamba", "container")
@@ -49,8 +50,6 @@ def default_store_uri() -> str:
 
 def default_pack_folder() -> str:
     """ADS's default, or the notebook session's own folder inside an OCI notebook session."""
-    from .notebook_session import SESSION_PACK_FOLDER, in_notebook_session
-
     return SESSION_PACK_FOLDER if in_notebook_session() else "~/conda"
 
 

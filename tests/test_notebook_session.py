@@ -58,5 +58,7 @@ def test_install_in_a_session(capsys, monkeypatch, throwaway_rsa_key_pem, tmp_pa
     assert manifest["slug"] == CPU_SLUG and manifest["type"] == "data_science"
     assert manifest["arch_type"] == "CPU" and manifest["python"].startswith("3.")
     assert manifest["name"] == "Test Data Science for CPU on Python 3.11"
+    listed = cli_json(capsys, "list", "--conda-pack-folder", str(folder))
+    assert [(e["slug"], e["kernels"]) for e in listed] == [(CPU_SLUG, [f"conda-env-{CPU_SLUG}-py"])]
     usage = cli_json(capsys, "usage", "-s", CPU_SLUG, "--service", "--for", "job", *session)
     assert f"resource.compartment.id='{COMPARTMENT}'" in usage["policy"]["dynamic_group_rule"]
