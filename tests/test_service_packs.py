@@ -12,7 +12,6 @@ from conda_pack_ext import preflight, service_packs
 from conda_pack_ext.service_packs import DEFAULT_NAMESPACE, SERVICE_BUCKET
 from tests.support.cli import cli_error, cli_json, cli_run
 from tests.support.kernels import run_in_kernel
-from tests.support.packs import PYTHON_SPECS  # noqa: F401 - the channel's specs, for readers
 from tests.support.service_bucket import (
     INDEX_KEY,
     par_url,
