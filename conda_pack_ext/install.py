@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlparse
 
-from . import kernels
+from . import kernels, notebook_session, preflight
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
 from .errors import Conflict, InvalidInput, NotFound, PackError, os_failure
 from .extract import current_umask, extract_stream
@@ -144,7 +144,14 @@ def install_operation(params: dict, settings: Settings, progress: Progress) -> d
     uri, slug = params.get("conda_uri"), params.get("slug")
     if bool(uri) == bool(slug):
         raise InvalidInput("give either a pack URI (-u) or a slug (-s), not both or neither")
-    source = source_from_uri(uri, settings) if uri else source_for_slug(slug, settings)
+    if params.get("service"):
+        from .service_packs import source_for_service_slug
+
+        if not slug:
+            raise InvalidInput("--service installs by slug: give -s SLUG")
+        source = source_for_service_slug(slug, settings)
+    else:
+        source = source_from_uri(uri, settings) if uri else source_for_slug(slug, settings)
     return install_pack(
         source,
         settings,
@@ -152,6 +159,7 @@ def install_operation(params: dict, settings: Settings, progress: Progress) -> d
         no_kernel=bool(params.get("no_kernel")),
         expected_sha256=params.get("sha256"),
         progress=progress,
+        force=bool(params.get("force")),
     )
 
 
@@ -173,8 +181,10 @@ def install_pack(
     no_kernel: bool = False,
     expected_sha256: str | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> dict:
-    """Install the pack read from `source` as `<pack folder>/<slug>`; returns
+    """Install the pack read from `source` as `<pack folder>/<slug>` (refused when it does
+    not suit the host, unless `force`: preflight.py); returns
     `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`."""
     progress = progress or Progress()
     started = time.monotonic()
@@ -203,6 +213,7 @@ def install_pack(
         if source.slug and slug != source.slug:
             progress.warn(f"the pack's manifest names slug {slug!r}, not {source.slug!r}")
         prefix = folder / slug
+        preflight.check_pack(staging, document["manifest"], progress, force=force)
         progress.phase("relocating")
         relocated = relocate(staging, prefix, progress)
         _record_install(staging, document, slug, source, extracted)
@@ -274,8 +285,8 @@ def _commit(
         try:
             if not relocated:
                 run_conda_unpack_in_place(prefix, progress)
-            names = []
-            if not no_kernel:
+            names = [] if no_kernel else notebook_session.kernels_from_session(prefix) or []
+            if not no_kernel and not names:  # a notebook session shows its envs itself
                 progress.phase("registering kernels")
                 names = kernels.register_kernels(
                     prefix, prefix.name, document["manifest"], document, progress
@@ -512,7 +523,9 @@ def list_local(settings: Settings) -> list[dict]:
                 "arch_type": info.get("arch_type") or "CPU",
                 "size_mb": info.get("size_mb"),
                 "prefix": str(prefix),
-                "kernels": sorted(by_prefix.get(str(prefix), [])),
+                "kernels": sorted(by_prefix.get(str(prefix), []))
+                or notebook_session.kernels_from_session(prefix)
+                or [],
                 "pack_uri": info.get("pack_uri", ""),
                 "managed": bool(info),
             }

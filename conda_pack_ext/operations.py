@@ -24,6 +24,7 @@ SETTING_PARAMS = (
     "engine",
     "container_image",
     "docker_host",
+    "service_index",
 )
 
 # kind -> "module:function"; each function is f(params: dict, settings: Settings, progress) -> dict
@@ -34,6 +35,7 @@ OPERATIONS = {
     "uninstall": "conda_pack_ext.install:uninstall_operation",
     "publish": "conda_pack_ext.stores.publish:publish_operation",
     "unpublish": "conda_pack_ext.stores.publish:unpublish_operation",
+    "publish_service": "conda_pack_ext.service_copy:publish_from_service_operation",
 }
 
 # The params each kind accepts (beyond SETTING_PARAMS); anything else is refused.
@@ -50,10 +52,11 @@ CREATE_PARAMS = {
 PARAMS = {
     "create": CREATE_PARAMS,
     "pack": {"slug", "compress_level", "overwrite"},
-    "install": {"conda_uri", "slug", "overwrite", "no_kernel", "sha256"},
+    "install": {"conda_uri", "slug", "overwrite", "no_kernel", "sha256", "service", "force"},
     "uninstall": {"slug"},
     "publish": {"slug", *CREATE_PARAMS},  # publish -f creates the env first
     "unpublish": {"slug"},
+    "publish_service": {"slug", "overwrite"},
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from jupyter_core.paths import jupyter_data_dir
 
 from .errors import InvalidInput
+from .notebook_session import SESSION_PACK_FOLDER, in_notebook_session
 
 AUTH_MODES = ("api_key", "resource_principal", "instance_principal", "security_token")
 ENGINES = ("auto", "rattler", "conda", "mamba", "micromamba", "container")
@@ -34,6 +35,7 @@ CONFIG_KEYS = {
     "engine": ("CONDA", "engine"),
     "container_image": ("CONDA", "container_image"),
     "docker_host": ("CONDA", "docker_host"),
+    "service_index": ("CONDA", "service_index"),
 }
 
 
@@ -46,6 +48,11 @@ def default_store_uri() -> str:
     return (Path(jupyter_data_dir()) / "conda_pack_ext" / "store").as_uri()
 
 
+def default_pack_folder() -> str:
+    """ADS's default, or the notebook session's own folder inside an OCI notebook session."""
+    return SESSION_PACK_FOLDER if in_notebook_session() else "~/conda"
+
+
 def default_auth() -> str:
     if any(os.environ.get(name) for name in OCI_RUNTIME_VARIABLES):
         return "resource_principal"
@@ -54,7 +61,7 @@ def default_auth() -> str:
 
 @dataclass
 class Settings:
-    conda_pack_folder: str = "~/conda"
+    conda_pack_folder: str = field(default_factory=lambda: default_pack_folder())
     conda_pack_os_prefix: str = ""
     auth: str = ""
     oci_config: str = "~/.oci/config"
@@ -65,6 +72,8 @@ class Settings:
     parallelism: int = 8
     container_image: str = ""
     docker_host: str = ""
+    # where Oracle's service pack index is; empty: the region's (service_packs.py)
+    service_index: str = ""
     ads_config_dir: str = field(default_factory=lambda: str(default_ads_config_dir()))
     # where each value came from: "flag", "config" or "default"
     sources: dict = field(default_factory=dict, repr=False)

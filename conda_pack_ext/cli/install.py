@@ -41,7 +41,7 @@ def register(subparsers) -> None:
     finish_command(listing, run_list, store=True)
 
 
-INSTALL_FLAGS = ("conda_uri", "slug", "overwrite", "no_kernel", "sha256")
+INSTALL_FLAGS = ("conda_uri", "slug", "overwrite", "no_kernel", "sha256", "service", "force")
 
 
 def run_install(args) -> None:

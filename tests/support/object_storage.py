@@ -4,7 +4,8 @@ It implements the REST subset the `oci` SDK uses for packs: the namespace, objec
 (put/get/head/delete, Range GETs, `opc-meta-*` metadata, `if-match`/`if-none-match`),
 paginated listing, and multipart uploads (create, upload part with Content-MD5 check,
 commit, abort, list). Every request must carry an Authorization header (the SDK's
-signature; it is not verified). Object data lives in files under a temporary folder.
+signature; it is not verified), except reads through pre-authenticated request URLs
+(`/p/<token>/n/<ns>/b/<bucket>/o/<object>`), whose token is not verified either. Object data lives in files under a temporary folder.
 
 Faults are injected with `add_fault(...)`: answer an operation with a status, drop the
 connection, truncate or corrupt a download. `bandwidth` (bytes per second, per
@@ -138,7 +139,14 @@ class ObjectStorageServer(ThreadingHTTPServer):
         with self.lock:
             return dict(self.buckets[(namespace or self.namespace, bucket)][name].metadata)
 
-    def put(self, bucket: str, name: str, data: bytes, metadata: dict | None = None) -> None:
+    def put(
+        self,
+        bucket: str,
+        name: str,
+        data: bytes,
+        metadata: dict | None = None,
+        namespace: str | None = None,
+    ) -> None:
         """Store an object directly (as another tool would have published it)."""
         path = self._new_data_path()
         with open(path, "wb") as out:
@@ -146,7 +154,7 @@ class ObjectStorageServer(ThreadingHTTPServer):
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
         meta = {f"opc-meta-{k}": v for k, v in (metadata or {}).items()}
         with self.lock:
-            self.buckets[(self.namespace, bucket)][name] = StoredObject(
+            self.buckets[(namespace or self.namespace, bucket)][name] = StoredObject(
                 path, len(data), str(uuid.uuid4()), md5, False, meta
             )
 
@@ -258,7 +266,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        segments = url.path.split("/", 6)  # '', 'n', ns, 'b', bucket, 'o'|'u', name
+        # a pre-authenticated request: /p/<token>/n/..., read-only and without a signature
+        par = url.path.startswith("/p/") and self.command in ("GET", "HEAD")
+        path = "/" + url.path.split("/", 3)[3] if par and url.path.count("/") > 3 else url.path
+        segments = path.split("/", 6)  # '', 'n', ns, 'b', bucket, 'o'|'u', name
         name = unquote(segments[6]) if len(segments) > 6 else ""
         operation = _operation(self.command, segments, query)
         part = int(query["uploadPartNum"]) if "uploadPartNum" in query else None
@@ -276,14 +287,14 @@ class _Handler(BaseHTTPRequestHandler):
                     "key_id": _key_id(self.headers.get("Authorization", "")),
                 }
             )
-        if not self.headers.get("Authorization"):
+        if not self.headers.get("Authorization") and not par:
             self._drain()
             return self._error(
                 401,
                 "NotAuthenticated",
                 "The required information to complete authentication was not provided.",
             )
-        if self.server.auth_status:
+        if self.server.auth_status and not par:
             self._drain()
             status = self.server.auth_status
             code = "NotAuthenticated" if status == 401 else "NotAuthorizedOrNotFound"
