@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conda_pack_ext.errors import BuildFailed, Conflict, PackError
+from conda_pack_ext.errors import Conflict, InvalidInput, PackError
 from conda_pack_ext.extract import UnsafeMember
 from conda_pack_ext.install import LocalFileSource, install_pack, list_local
 from conda_pack_ext.kernels import kernels_dir
@@ -126,11 +126,11 @@ def test_failed_overwrite_keeps_the_old_env(tmp_path, python_pack):
     kernel_json = kernels_dir() / installed["kernels"][0] / "kernel.json"
     before = kernel_json.read_text()
 
-    # a pack of the same slug whose conda-unpack fails
+    # a pack of the same slug whose prefix records cannot be read as data
     failing = tiny_pack(
         tmp_path / "testenv_v1_0.tar.gz", "testenv_v1_0", "import sys\nsys.exit('no space')\n"
     )
-    with pytest.raises(BuildFailed, match="conda-unpack failed"):
+    with pytest.raises(InvalidInput, match="no prefix records"):
         install_pack(LocalFileSource(failing), settings, overwrite=True)
     # a hostile pack
     hostile = hostile_tarball(tmp_path / "hostile.tar.gz", "symlink-escape")
