@@ -121,7 +121,9 @@ def _read_script(script: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput(f"the pack's {UNPACK_SCRIPT} is not UTF-8 text", UNREADABLE_HINT) from None
+        raise InvalidInput(
+            f"the pack's {UNPACK_SCRIPT} is not UTF-8 text", UNREADABLE_HINT
+        ) from None
 
 
 def _parse_record(line: str, number: int) -> PrefixRecord:

@@ -68,7 +68,7 @@ def make_pack(channel: Path, work: Path, slug: str, specs=PYTHON_SPECS, kernelsp
 NO_PREFIX_RECORDS = "#!/usr/bin/env python\n_prefix_records = [\n\n]\n"
 
 
-def tiny_pack(path: Path, slug: str, conda_unpack: str = NO_PREFIX_RECORDS) -> Path:
+def tiny_pack(path: Path, slug: str, conda_unpack: str | None = NO_PREFIX_RECORDS) -> Path:
     """A small pack-shaped tarball (manifest, conda-meta, a conda-unpack script) for tests
     of failures around a real install, e.g. prefix records that cannot be read."""
     document = {"name": slug, "manifest": {"name": slug, "version": "1.0", "slug": slug}}
@@ -76,7 +76,8 @@ def tiny_pack(path: Path, slug: str, conda_unpack: str = NO_PREFIX_RECORDS) -> P
         _add_file(tar, f"{slug}_manifest.yaml", yaml.safe_dump(document).encode())
         _add_file(tar, "conda-meta/history", b"")
         _add_file(tar, "share/tiny/data.txt", b"tiny\n")
-        _add_file(tar, "bin/conda-unpack", conda_unpack.encode(), mode=0o755)
+        if conda_unpack is not None:
+            _add_file(tar, "bin/conda-unpack", conda_unpack.encode(), mode=0o755)
     return path
 
 
