@@ -37,6 +37,7 @@ from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlparse
 
 from . import kernels
+from .env_folder import check_replaceable
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
 from .errors import Conflict, InvalidInput, NotFound, PackError, os_failure
 from .extract import current_umask, extract_stream
@@ -226,7 +227,9 @@ def _checked_sha256(value: str | None) -> str | None:
 
 
 def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> None:
-    if prefix.exists() and not overwrite:
+    if overwrite:
+        check_replaceable(prefix)
+    elif prefix.exists() or prefix.is_symlink():
         after = " (another install of it finished while this one waited)" if waited else ""
         raise Conflict(
             f"environment {prefix.name!r} is already installed at {prefix}{after}",

@@ -142,6 +142,21 @@ def test_failed_overwrite_keeps_the_old_env(tmp_path, python_pack):
     assert kernel_json.read_text() == before
 
 
+def test_overwrite_never_replaces_a_folder_that_is_not_an_env(tmp_path, capsys):
+    folder = tmp_path / "home"
+    (folder / "Documents").mkdir(parents=True)
+    (folder / "Documents" / "notes.txt").write_text("mine")
+    (folder / "link").symlink_to(folder / "Documents")
+    for slug in ("Documents", "link"):
+        pack = tiny_pack(tmp_path / "mypack_v1.tar.gz", slug)
+        error = cli_error(
+            capsys, "install", "-u", str(pack), "-o", "--conda-pack-folder", str(folder)
+        )
+        assert f"{folder / slug} exists and is not a conda environment" in error
+    assert (folder / "Documents" / "notes.txt").read_text() == "mine"
+    assert folder_entries(folder) == ["Documents", "link"]
+
+
 def test_concurrent_installs_of_one_slug_end_in_one_env(tmp_path, python_pack):
     folder = tmp_path / "conda"
     settings = load_settings(conda_pack_folder=str(folder))
