@@ -182,8 +182,7 @@ def install_pack(
                 "the pack was changed or damaged: download it again or check --sha256",
             )
         document, slug = _pack_manifest(staging, source, progress)
-        if source.slug and slug != source.slug:
-            progress.warn(f"the pack's manifest names slug {slug!r}, not {source.slug!r}")
+        _warn_if_renamed(source, slug, progress)
         prefix = folder / slug
         progress.phase("relocating")
         relocate_env(staging, prefix, progress)
@@ -234,6 +233,16 @@ def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> Non
         raise Conflict(
             f"environment {prefix.name!r} is already installed at {prefix}{after}",
             "use --overwrite to replace it, or uninstall it first",
+        )
+
+
+def _warn_if_renamed(source: PackSource, slug: str, progress: Progress) -> None:
+    """Say so when the pack installs under another slug than its name suggests."""
+    named = source.slug or slug_from_filename(source.filename)
+    if named != slug:
+        progress.warn(
+            f"the pack {source.filename!r} is named {named!r} but its manifest's slug is "
+            f"{slug!r}: it installs as {slug!r}"
         )
 
 

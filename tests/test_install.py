@@ -157,6 +157,22 @@ def test_overwrite_never_replaces_a_folder_that_is_not_an_env(tmp_path, capsys):
     assert folder_entries(folder) == ["Documents", "link"]
 
 
+def test_pack_named_unlike_its_slug_is_reported(tmp_path, capsys):
+    folder = tmp_path / "conda"
+    pack = tiny_pack(tmp_path / "other_v2.tar.gz", "tiny_v1")
+    for uri in (str(pack), pack.as_uri()):
+        result, err = cli_run(
+            capsys, "install", "-u", uri, "-o", "--conda-pack-folder", str(folder)
+        )
+        assert result["slug"] == "tiny_v1"
+        (warning,) = [w for w in result["warnings"] if "other_v2" in w]
+        assert "'other_v2.tar.gz'" in warning and "'tiny_v1'" in warning
+        assert warning in err
+    named = tiny_pack(tmp_path / "tiny_v1.tar.gz", "tiny_v1")
+    result = cli_json(capsys, "install", "-u", str(named), "-o", "--conda-pack-folder", str(folder))
+    assert not [w for w in result["warnings"] if "manifest's slug" in w]
+
+
 def test_concurrent_installs_of_one_slug_end_in_one_env(tmp_path, python_pack):
     folder = tmp_path / "conda"
     settings = load_settings(conda_pack_folder=str(folder))
