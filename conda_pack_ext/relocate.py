@@ -190,9 +190,10 @@ def relocate_env(root: Path, new_prefix: Path, progress: Progress) -> int:
             progress.warn(f"prefix record for {record.path!r} names a symlink: skipped")
             continue
         changed += update_prefix(target, str(new_prefix), record.placeholder, record.mode)
-    # Its records have been applied for this prefix. Run again, the script could only
-    # rewrite the new prefix where it contains the placeholder, and a later conda-pack of
-    # the env would carry this stale copy beside the one it writes.
+    # Deleted rather than left as conda-pack leaves it: its records are applied and the files
+    # no longer hold its placeholders, so running it again does nothing useful (and would
+    # rewrite the new prefix wherever that contains a placeholder); a later conda-pack of
+    # the env would also pack this stale copy beside the script it writes.
     for name in (UNPACK_SCRIPT, UNPACK_PROGRESS_MODULE):
         if os.path.lexists(root / name):
             os.unlink(root / name)
