@@ -4,7 +4,8 @@ Uses the benchmark env (python plus `cpe-large`, at least 300 MB of real numpy/s
 files), packs it once with `conda-pack-ext pack`, then installs that same tarball
 alternately, N runs each, every run a fresh process into a fresh folder:
   ours  `conda-pack-ext install -u PACK` (streamed: sha256 + ISA-L gzip in a thread + safe
-        tar extraction with batched writer threads, conda-unpack, kernel registration)
+        tar extraction with batched writer threads, relocation from conda-unpack's records,
+        kernel registration)
   ads   `tar -xf PACK -C <folder>/<slug>` then `<folder>/<slug>/bin/conda-unpack` with the
         env's python, which is what installing by hand or with ADS amounts to
 The installed trees are deleted after all runs (see benchlib: deleting between runs would

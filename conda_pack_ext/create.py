@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import kernels
 from .engines import EXTERNAL_TOOLS
+from .env_folder import check_replaceable
 from .envfile import (
     EnvFile,
     load_env_file,
@@ -101,6 +102,7 @@ def create_env(
                 f"environment {identity.slug} already exists at {prefix}",
                 "pass -o/--overwrite to replace it (it is kept if the new build fails)",
             )
+        check_replaceable(prefix)
         previous = _previous_path(folder, identity.slug)
         marker = _marker_path(folder, identity.slug)
         marker.write_text(str(os.getpid()))

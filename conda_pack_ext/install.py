@@ -8,16 +8,16 @@ memory:
    `<folder>/.<slug>.installing-XXXX` (same file system as the target);
 2. verify the sha256 when one is known (store metadata or `--sha256`);
 3. read `<slug>_manifest.yaml` (a pack made by plain conda-pack has none: one is written);
-4. relocate: conda-unpack's prefix records are applied while the files still sit in the
-   temporary folder, but with the FINAL prefix `<folder>/<slug>` as the new prefix. The
-   env's own python runs conda-unpack's code (its `_prefix_records` and `update_prefix`), so
-   the files are rewritten exactly as `bin/conda-unpack` would after a move;
+4. relocate (relocate.py): the prefix records conda-pack wrote into `bin/conda-unpack` are
+   read as data and applied while the files still sit in the temporary folder, but with the
+   FINAL prefix `<folder>/<slug>` as the new prefix. Nothing from the pack is ever run: the
+   files are rewritten with the same bytes as `bin/conda-unpack` would write after a move;
 5. under the slug's lock: move an existing env aside (`--overwrite`), rename the temporary
    folder to `<folder>/<slug>` (one rename), register kernels, then delete the old env.
 
 Nothing half-installed is ever visible or registered: until step 5 everything sits in a
 hidden temporary folder that any failure (bad checksum, truncated stream, hostile member,
-conda-unpack failure, full disk, Ctrl-C or cancel) removes; a failure in step 5 puts the
+unreadable prefix records, full disk, Ctrl-C or cancel) removes; a failure in step 5 puts the
 old env back. Kernels are written only once the env is in place.
 """
 
@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -38,34 +37,17 @@ from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlparse
 
 from . import kernels, notebook_session, preflight
+from .env_folder import check_replaceable
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
 from .errors import Conflict, InvalidInput, NotFound, PackError, os_failure
 from .extract import current_umask, extract_stream
 from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, slug_lock, write_manifest
-from .process import run_process
 from .progress import Progress
+from .relocate import relocate_env
 from .settings import Settings
 
 PACK_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-# exit code of the relocation driver when conda-unpack has a layout it does not know
-UNKNOWN_UNPACK_FORMAT = 3
-
-# Runs inside the env's own python (isolated, no site): loads bin/conda-unpack as a module,
-# then applies its prefix records to the files where they are now, naming the final prefix.
-RELOCATE_DRIVER = """\
-import os, runpy, sys
-script, new_prefix = sys.argv[1], sys.argv[2]
-root = os.path.dirname(os.path.dirname(os.path.abspath(script)))
-sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-names = runpy.run_path(script, run_name="conda_unpack")
-records, update_prefix = names.get("_prefix_records"), names.get("update_prefix")
-if records is None or update_prefix is None:
-    sys.exit(3)
-for path, placeholder, mode in records:
-    update_prefix(os.path.join(root, path), new_prefix, placeholder, mode=mode)
-print("relocated %d file(s) to %s" % (len(records), new_prefix))
-"""
 
 
 class PackSource(Protocol):
@@ -210,17 +192,16 @@ def install_pack(
                 "the pack was changed or damaged: download it again or check --sha256",
             )
         document, slug = _pack_manifest(staging, source, progress)
-        if source.slug and slug != source.slug:
-            progress.warn(f"the pack's manifest names slug {slug!r}, not {source.slug!r}")
+        _warn_if_renamed(source, slug, progress)
         prefix = folder / slug
         preflight.check_pack(staging, document["manifest"], progress, force=force)
         progress.phase("relocating")
-        relocated = relocate(staging, prefix, progress)
+        relocate_env(staging, prefix, progress)
         _record_install(staging, document, slug, source, extracted)
         progress.phase("installing")
         with slug_lock(folder, slug, wait=True, progress=progress) as waited:
             _refuse_existing(prefix, overwrite, waited)
-            replaced = _commit(staging, prefix, relocated, no_kernel, document, progress)
+            replaced = _commit(staging, prefix, no_kernel, document, progress)
             registered = replaced["kernels"]
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -256,7 +237,9 @@ def _checked_sha256(value: str | None) -> str | None:
 
 
 def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> None:
-    if prefix.exists() and not overwrite:
+    if overwrite:
+        check_replaceable(prefix)
+    elif prefix.exists() or prefix.is_symlink():
         after = " (another install of it finished while this one waited)" if waited else ""
         raise Conflict(
             f"environment {prefix.name!r} is already installed at {prefix}{after}",
@@ -264,13 +247,18 @@ def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> Non
         )
 
 
+def _warn_if_renamed(source: PackSource, slug: str, progress: Progress) -> None:
+    """Say so when the pack installs under another slug than its name suggests."""
+    named = source.slug or slug_from_filename(source.filename)
+    if named != slug:
+        progress.warn(
+            f"the pack {source.filename!r} is named {named!r} but its manifest's slug is "
+            f"{slug!r}: it installs as {slug!r}"
+        )
+
+
 def _commit(
-    staging: Path,
-    prefix: Path,
-    relocated: bool,
-    no_kernel: bool,
-    document: dict,
-    progress: Progress,
+    staging: Path, prefix: Path, no_kernel: bool, document: dict, progress: Progress
 ) -> dict:
     """Put the staged env in place as `prefix` and register its kernels, or change nothing.
 
@@ -283,8 +271,6 @@ def _commit(
     try:
         staging.rename(prefix)
         try:
-            if not relocated:
-                run_conda_unpack_in_place(prefix, progress)
             names = [] if no_kernel else notebook_session.kernels_from_session(prefix) or []
             if not no_kernel and not names:  # a notebook session shows its envs itself
                 progress.phase("registering kernels")
@@ -421,48 +407,6 @@ def detect_arch(prefix: Path) -> str:
     gpu = ("cudatoolkit-", "cuda-runtime-", "cuda-cudart-", "pytorch-cuda-")
     names = [p.name for p in (prefix / "conda-meta").glob("*.json")]
     return "GPU" if any(name.startswith(gpu) for name in names) else "CPU"
-
-
-# ---- relocation -----------------------------------------------------------------------
-
-
-def _env_python(prefix: Path) -> str:
-    """The env's own interpreter; ours when the env has none (conda-unpack is plain Python)."""
-    for name in ("python", "python3"):
-        candidate = prefix / "bin" / name
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
-
-
-def relocate(staging: Path, final_prefix: Path, progress: Progress) -> bool:
-    """Rewrite prefixes in the staged files for `final_prefix` with conda-unpack's own
-    records. Returns False when that is not possible from here (an unknown conda-unpack
-    layout): then conda-unpack must run after the move."""
-    script = staging / "bin" / "conda-unpack"
-    if not script.is_file():
-        progress.warn("the pack has no bin/conda-unpack: prefixes were not rewritten")
-        return True
-    command = [_env_python(staging), "-I", "-S", "-B", "-c", RELOCATE_DRIVER]
-    command += [str(script), str(final_prefix)]
-    try:
-        run_process(command, progress, what="conda-unpack", env=_clean_env())
-    except PackError as error:
-        if f"exit code {UNKNOWN_UNPACK_FORMAT}" in error.message:
-            return False
-        raise
-    return True
-
-
-def run_conda_unpack_in_place(prefix: Path, progress: Progress) -> None:
-    """Run the env's `bin/conda-unpack` where the env now is."""
-    command = [_env_python(prefix), "-I", "-B", str(prefix / "bin" / "conda-unpack")]
-    run_process(command, progress, what="conda-unpack", env=_clean_env())
-
-
-def _clean_env() -> dict:
-    """The environment for the env's python: without our own PYTHON* settings."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CONDA_"))}
 
 
 # ---- uninstall and list ---------------------------------------------------------------

@@ -174,6 +174,20 @@ def test_overwrite_keeps_old_env_when_new_build_fails(conda_channel, tmp_path):
     assert _leftovers(tmp_path / "conda") == ["keep_v1_0"]
 
 
+def test_overwrite_never_replaces_a_folder_that_is_not_an_env(conda_channel, tmp_path):
+    folder = tmp_path / "home"
+    (folder / "Documents").mkdir(parents=True)
+    (folder / "Documents" / "notes.txt").write_text("mine")
+    env_file = write_env_file(
+        tmp_path / "project", "docs", [conda_channel], [TEST_LIB], manifest={"slug": "Documents"}
+    )
+    with pytest.raises(Conflict, match="not a conda environment") as refused:
+        create_env(settings_for(folder), env_file, overwrite=True, no_kernel=True)
+    assert str(folder / "Documents") in refused.value.message
+    assert (folder / "Documents" / "notes.txt").read_text() == "mine"
+    assert _leftovers(folder) == ["Documents"]
+
+
 BAD_INPUTS = {
     "malformed YAML": ("name: x\ndependencies: [python\n", {}, InvalidInput, r"line \d+, column \d+"),
     "unsolvable spec": (None, {"deps": [f"{TEST_LIB}>=9"]}, BuildFailed, TEST_LIB),

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conda_pack_ext.errors import BuildFailed, Conflict, PackError
+from conda_pack_ext.errors import Conflict, InvalidInput, PackError
 from conda_pack_ext.extract import UnsafeMember
 from conda_pack_ext.install import LocalFileSource, install_pack, list_local
 from conda_pack_ext.kernels import kernels_dir
@@ -126,11 +126,11 @@ def test_failed_overwrite_keeps_the_old_env(tmp_path, python_pack):
     kernel_json = kernels_dir() / installed["kernels"][0] / "kernel.json"
     before = kernel_json.read_text()
 
-    # a pack of the same slug whose conda-unpack fails
+    # a pack of the same slug whose prefix records cannot be read as data
     failing = tiny_pack(
         tmp_path / "testenv_v1_0.tar.gz", "testenv_v1_0", "import sys\nsys.exit('no space')\n"
     )
-    with pytest.raises(BuildFailed, match="conda-unpack failed"):
+    with pytest.raises(InvalidInput, match="no prefix records"):
         install_pack(LocalFileSource(failing), settings, overwrite=True)
     # a hostile pack
     hostile = hostile_tarball(tmp_path / "hostile.tar.gz", "symlink-escape")
@@ -140,6 +140,37 @@ def test_failed_overwrite_keeps_the_old_env(tmp_path, python_pack):
     assert folder_entries(folder) == ["testenv_v1_0"]
     assert json.loads(env_python(prefix, PREFIX_REPORT)) == [str(prefix)] * 4
     assert kernel_json.read_text() == before
+
+
+def test_overwrite_never_replaces_a_folder_that_is_not_an_env(tmp_path, capsys):
+    folder = tmp_path / "home"
+    (folder / "Documents").mkdir(parents=True)
+    (folder / "Documents" / "notes.txt").write_text("mine")
+    (folder / "link").symlink_to(folder / "Documents")
+    for slug in ("Documents", "link"):
+        pack = tiny_pack(tmp_path / "mypack_v1.tar.gz", slug)
+        error = cli_error(
+            capsys, "install", "-u", str(pack), "-o", "--conda-pack-folder", str(folder)
+        )
+        assert f"{folder / slug} exists and is not a conda environment" in error
+    assert (folder / "Documents" / "notes.txt").read_text() == "mine"
+    assert folder_entries(folder) == ["Documents", "link"]
+
+
+def test_pack_named_unlike_its_slug_is_reported(tmp_path, capsys):
+    folder = tmp_path / "conda"
+    pack = tiny_pack(tmp_path / "other_v2.tar.gz", "tiny_v1")
+    for uri in (str(pack), pack.as_uri()):
+        result, err = cli_run(
+            capsys, "install", "-u", uri, "-o", "--conda-pack-folder", str(folder)
+        )
+        assert result["slug"] == "tiny_v1"
+        (warning,) = [w for w in result["warnings"] if "other_v2" in w]
+        assert "'other_v2.tar.gz'" in warning and "'tiny_v1'" in warning
+        assert warning in err
+    named = tiny_pack(tmp_path / "tiny_v1.tar.gz", "tiny_v1")
+    result = cli_json(capsys, "install", "-u", str(named), "-o", "--conda-pack-folder", str(folder))
+    assert not [w for w in result["warnings"] if "manifest's slug" in w]
 
 
 def test_concurrent_installs_of_one_slug_end_in_one_env(tmp_path, python_pack):

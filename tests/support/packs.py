@@ -64,15 +64,20 @@ def make_pack(channel: Path, work: Path, slug: str, specs=PYTHON_SPECS, kernelsp
     return Path(pack_env(settings_for(work / "conda"), slug, compress_level=1)["pack_path"])
 
 
-def tiny_pack(path: Path, slug: str, conda_unpack: str = "print('nothing to relocate')\n") -> Path:
+# bin/conda-unpack as conda-pack writes it for an env without prefix files
+NO_PREFIX_RECORDS = "#!/usr/bin/env python\n_prefix_records = [\n\n]\n"
+
+
+def tiny_pack(path: Path, slug: str, conda_unpack: str | None = NO_PREFIX_RECORDS) -> Path:
     """A small pack-shaped tarball (manifest, conda-meta, a conda-unpack script) for tests
-    of failures around a real install, e.g. a conda-unpack that fails."""
+    of failures around a real install, e.g. prefix records that cannot be read."""
     document = {"name": slug, "manifest": {"name": slug, "version": "1.0", "slug": slug}}
     with tarfile.open(path, "w:gz") as tar:
         _add_file(tar, f"{slug}_manifest.yaml", yaml.safe_dump(document).encode())
         _add_file(tar, "conda-meta/history", b"")
         _add_file(tar, "share/tiny/data.txt", b"tiny\n")
-        _add_file(tar, "bin/conda-unpack", conda_unpack.encode(), mode=0o755)
+        if conda_unpack is not None:
+            _add_file(tar, "bin/conda-unpack", conda_unpack.encode(), mode=0o755)
     return path
 
 
