@@ -48,7 +48,7 @@ PACK_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 ENV_FILE_SUFFIXES = (".yaml", ".yml")
 SITE_METADATA = re.compile(r"^lib/python[^/]+/site-packages/([^/]+)\.dist-info/METADATA$")
 # what a conda-meta record keeps after reading: the rest (file lists) can be large
-RECORD_FIELDS = ("name", "version", "build", "channel", "subdir", "url", "sha256", "md5")
+RECORD_FIELDS = ("name", "version", "build", "channel", "subdir", "url", "sha256", "md5", "license")
 
 
 @dataclass
@@ -73,8 +73,6 @@ class Contents:
 
     def lock(self) -> Lock:
         """The package set as a lock (the one it carries, or one made from conda-meta)."""
-        if self.lock_text is not None:
-            return parse_lock(self.lock_text, f"the lock of {self.source}")
         conda = [p for p in self.packages if p.kind == CONDA]
         pypi = [p for p in self.packages if p.kind == PYPI]
         return Lock(self.platform or host_subdir(), conda, pypi)
@@ -302,7 +300,11 @@ class _PackReader:
         lock = Lock(_subdir(conda), conda, pypi)
         packages = lock.packages
         if self.lock_text is not None:
+            # the lock is the package set; the metadata adds what it has no field for
+            licenses = {(p.kind, p.name): p.license for p in packages}
             packages = parse_lock(self.lock_text, self.where).packages
+            for package in packages:
+                package.license = licenses.get((package.kind, package.name), "")
         return Contents(
             self.where, "pack", packages, self.manifest, self.lock_text, platform=lock.platform
         )

@@ -57,3 +57,20 @@ def companion_files(pack_file: Path, slug: str) -> dict[str, Path]:
 def is_companion_key(key: str) -> bool:
     """Whether a store key is a lock or SBOM object beside a pack (not a pack itself)."""
     return key.endswith(COMPANION_SUFFIXES)
+
+
+def upload_companions(store, key: str, pack_file: Path, slug: str, progress) -> dict:
+    """Put the lock and SBOM beside the published pack `key`; returns the index fields
+    naming them ({"lock_path": ..., "sbom_path": ...}, only those that exist)."""
+    fields = {}
+    names = {LOCK_SUFFIX: "lock_path", SBOM_SUFFIX: "sbom_path"}
+    for suffix, path in companion_files(pack_file, slug).items():
+        store.upload(key + suffix, str(path), {}, progress, True)
+        fields[names[suffix]] = key + suffix
+    return fields
+
+
+def delete_companions(store, key: str) -> None:
+    """Remove the lock and SBOM objects beside the pack `key` (missing ones are fine)."""
+    for suffix in COMPANION_SUFFIXES:
+        store.delete(key + suffix)
