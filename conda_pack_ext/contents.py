@@ -34,7 +34,6 @@ from .lock import (
     host_subdir,
     parse_lock,
     read_lock_file,
-    render_lock,
 )
 from .manifest import find_manifest, read_manifest
 from .settings import Settings
@@ -402,8 +401,3 @@ def _manifest_section(data: bytes, where: str) -> dict:
 def _subdir(packages: list[Package]) -> str:
     subdirs = {p.subdir for p in packages if p.subdir and p.subdir != "noarch"}
     return sorted(subdirs)[0] if subdirs else ""
-
-
-def lock_text_of(contents: Contents, title: str = "") -> str:
-    """The lock of any contents as text (the one it carries, or one rendered now)."""
-    return contents.lock_text or render_lock(contents.lock(), title)

@@ -24,28 +24,18 @@ def rebuild_operation(params: dict, settings: Settings, progress: Progress) -> d
         raise InvalidInput("give either --from-lock or --clone, not both")
     if params.get("environment_file") or params.get("environment"):
         raise InvalidInput("--from-lock and --clone take no environment file (-f)")
+    options = {
+        "name": params.get("name"),
+        "version": params.get("version"),
+        "overwrite": bool(params.get("overwrite")),
+        "no_kernel": bool(params.get("no_kernel")),
+        "progress": progress,
+    }
     if params.get("clone"):
         from .clone import clone_env
 
-        return clone_env(
-            settings,
-            params["clone"],
-            name=params.get("name"),
-            version=params.get("version"),
-            overwrite=bool(params.get("overwrite")),
-            no_kernel=bool(params.get("no_kernel")),
-            progress=progress,
-        )
-    return create_from_lock(
-        settings,
-        params["from_lock"],
-        name=params.get("name"),
-        version=params.get("version"),
-        gpu=bool(params.get("gpu")),
-        overwrite=bool(params.get("overwrite")),
-        no_kernel=bool(params.get("no_kernel")),
-        progress=progress,
-    )
+        return clone_env(settings, params["clone"], **options)
+    return create_from_lock(settings, params["from_lock"], gpu=bool(params.get("gpu")), **options)
 
 
 def create_from_lock(
