@@ -250,3 +250,22 @@ def test_inspect_of_a_published_pack_reads_only_its_lock(
     # unpublishing removes the objects beside the pack too
     assert main(["unpublish", "-s", SLUG, *store_flags]) == 0
     assert object_storage.object_names("packs") == ["conda/index.json"]
+
+
+def test_a_pack_published_without_a_lock_is_inspected_while_streaming(
+    conda_channel, object_storage, oci_config_file, fast_retries, tmp_path, capsys
+):
+    # published the way ADS does: conda-pack's tarball, the manifest as metadata, nothing beside
+    plain = make_plain_conda_pack(conda_channel, tmp_path, "adsenv_v2")
+    key = "conda/cpu/adsenv/2/adsenv_v2"
+    manifest = {"name": "adsenv", "version": "2", "slug": "adsenv_v2", "type": "published"}
+    object_storage.put("packs", key, plain.read_bytes(), {"manifest": json.dumps(manifest)})
+    store_flags = ["--os-endpoint", object_storage.endpoint, "--oci-config",
+                   str(oci_config_file), "-a", "api_key"]  # fmt: skip
+    uri = f"oci://packs@testns/{key}"
+    summary = cli_json(capsys, "inspect", uri, *store_flags)
+    assert summary["has_lock"] is False and summary["manifest"]["slug"] == "adsenv_v2"
+    assert summary["size"] == plain.stat().st_size
+    assert rows(summary["packages"]) == rows(cli_json(capsys, "inspect", str(plain))["packages"])
+    same = cli_json(capsys, "diff", uri, str(plain), *store_flags)
+    assert (same["added"], same["removed"], same["changed"]) == ([], [], [])
