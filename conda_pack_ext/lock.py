@@ -79,11 +79,11 @@ class Lock:
     def packages(self) -> list[Package]:
         return [*self.conda, *self.pypi]
 
-    def summary(self, text: str | None = None) -> dict:
-        """What the manifest and the store's index say about the lock."""
+    def summary(self, text: str | None = None, file: str = "") -> dict:
+        """What the manifest and the store's index say about the lock (in `file`)."""
         text = render_lock(self) if text is None else text
         return {
-            "file": "",
+            "file": file,
             "platform": self.platform,
             "conda": len(self.conda),
             "pypi": len(self.pypi),

@@ -29,10 +29,8 @@ def describe_env(prefix: Path, slug: str, version: str = "") -> tuple[dict[str, 
         f"{slug}{LOCK_SUFFIX}": lock_text.encode("utf-8"),
         f"{slug}{SBOM_SUFFIX}": sbom_text(lock, slug, version).encode("utf-8"),
     }
-    summary = lock.summary(lock_text)
-    summary["file"] = f"{slug}{LOCK_SUFFIX}"
     fields = {
-        "lock": summary,
+        "lock": lock.summary(lock_text, file=f"{slug}{LOCK_SUFFIX}"),
         "sbom": {"file": f"{slug}{SBOM_SUFFIX}", "licenses": license_summary(lock)},
     }
     return members, fields
