@@ -67,9 +67,11 @@ def create_env(
     engine: str | None = None,
     image: str | None = None,
     progress: Progress | None = None,
+    locked=None,
 ) -> dict:
     """Build `<pack folder>/<slug>` from an environment file (a path, or its text in
-    `environment`) and write `<slug>_manifest.yaml` into it.
+    `environment`) and write `<slug>_manifest.yaml` into it. With `locked` (a lock.Lock),
+    install exactly its packages instead of solving the file's specs.
 
     Returns {slug, prefix, manifest, name, version, engine, python, kernel, warnings,
     seconds}; the container engine also packs the env and adds {pack_path, sha256, size,
@@ -110,7 +112,11 @@ def create_env(
         try:
             if prefix.exists():
                 os.rename(prefix, previous)
-            result = _build(env, prefix, engine, gpu, not no_kernel, image, settings, progress)
+            result = (
+                _build_locked(locked, prefix, progress)
+                if locked is not None
+                else _build(env, prefix, engine, gpu, not no_kernel, image, settings, progress)
+            )
             progress.check_cancelled()
             if result.get("kernel_added"):
                 progress.log("added ipykernel so that the environment runs as a Jupyter kernel")
@@ -163,6 +169,10 @@ def create_env(
 
 def create_operation(params: dict, settings: Settings, progress: Progress) -> dict:
     """The `create` operation (CLI and REST): params as in operations.PARAMS["create"]."""
+    if params.get("from_lock") or params.get("clone"):
+        from .rebuild import rebuild_operation
+
+        return rebuild_operation(params, settings, progress)
     if not params.get("environment_file") and not params.get("environment"):
         raise InvalidInput(
             "no environment file given", "pass -f/--environment-file (or 'environment' text)"
@@ -265,6 +275,12 @@ def _build(env, prefix, engine, gpu, add_kernel, image, settings, progress) -> d
         settings=settings,
         progress=progress,
     )
+
+
+def _build_locked(lock, prefix: Path, progress: Progress) -> dict:
+    from .engines.rattler_locked import build_locked
+
+    return build_locked(lock, prefix, progress=progress)
 
 
 def _pack_in_container(result: dict, prefix: Path, settings: Settings, progress) -> dict:

@@ -48,13 +48,15 @@ CREATE_PARAMS = {
     "overwrite",
     "no_kernel",
     "image",
+    "from_lock",  # rebuild a lock's exact package set (rebuild.py)
+    "clone",  # copy an installed env to a new slug (clone.py)
 }
 PARAMS = {
     "create": CREATE_PARAMS,
     "pack": {"slug", "compress_level", "overwrite"},
     "install": {"conda_uri", "slug", "overwrite", "no_kernel", "sha256", "service", "force"},
     "uninstall": {"slug"},
-    "publish": {"slug", *CREATE_PARAMS},  # publish -f creates the env first
+    "publish": {"slug", *CREATE_PARAMS} - {"from_lock", "clone"},  # -f creates the env first
     "unpublish": {"slug"},
     "publish_service": {"slug", "overwrite"},
 }

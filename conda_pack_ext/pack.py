@@ -154,6 +154,7 @@ def pack_env(
             temporary.unlink(missing_ok=True)
             raise _pack_failure(error, prefix, output) from None
         record_pack(settings, slug, sha256, size, level)
+        _record_description(prefix)
     return {
         "slug": slug,
         "pack_path": str(output),
@@ -201,6 +202,11 @@ def record_pack(settings: Settings, slug: str, sha256: str, size: int, compress_
     output = pack_path(settings, slug)
     write_text_atomically(_sidecar_path(output), json.dumps(sidecar, indent=2) + "\n")
     update_manifest(settings.pack_folder / slug, size_mb=round(size / 2**20, 2), sha256=sha256)
+
+
+def _record_description(prefix: Path) -> None:
+    """Put the `lock:` and `sbom:` summaries of the pack into the env's manifest."""
+    update_manifest(prefix, **_describe(prefix, find_manifest(prefix))[1])
 
 
 def file_sha256(path: Path) -> str:
@@ -269,7 +275,8 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
         except OSError:
             pass
     progress.phase("packing", total=total, unit="bytes")
-    manifest_bytes = _manifest_for_pack(prefix)
+    extras, described = _describe(prefix, manifest_file)
+    manifest_bytes = _manifest_for_pack(prefix, described)
     with open(output, "wb") as raw:
         hashing = _HashingWriter(raw)
         gzip_writer = open_gzip_writer(hashing, level, threads)
@@ -279,6 +286,8 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
                 packer = Packer(str(prefix), archive)
                 for file in env.files:
                     progress.check_cancelled()
+                    if file.target in extras:
+                        continue  # an older lock or SBOM in the env: this pack's replace it
                     if Path(file.source) == manifest_file:
                         archive.add_bytes(file.source, manifest_bytes, file.target)
                     else:
@@ -287,20 +296,36 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
                         progress.advance(os.lstat(file.source).st_size)
                     except OSError:
                         pass
+                for name, data in extras.items():  # file metadata as the manifest's
+                    archive.add_bytes(str(manifest_file), data, name)
                 packer.finish()
         finally:
             gzip_writer.close()
         raw.flush()
         os.fsync(raw.fileno())
+    from .pack_lock import write_beside_pack
+
+    write_beside_pack(output, extras)  # the same lock and SBOM, readable without the pack
     return hashing.sha256.hexdigest(), hashing.size
 
 
-def _manifest_for_pack(prefix: Path) -> bytes:
-    """The manifest as it goes into the tarball: without the fields that describe a pack
-    file (size_mb, sha256), which a tarball cannot know about itself."""
+def _describe(prefix: Path, manifest_file: Path) -> tuple[dict[str, bytes], dict]:
+    """The lock and SBOM members of the pack and the manifest fields summarising them."""
+    from .pack_lock import describe_env
+
+    info = read_manifest(prefix)["manifest"]
+    slug = str(info.get("slug") or manifest_file.name.removesuffix("_manifest.yaml"))
+    return describe_env(prefix, slug, str(info.get("version") or ""))
+
+
+def _manifest_for_pack(prefix: Path, described: dict) -> bytes:
+    """The manifest as it goes into the tarball, with the `lock:` and `sbom:` summaries and
+    without the fields that describe a pack file (size_mb, sha256), which a tarball cannot
+    know about itself."""
     import yaml
 
     document = read_manifest(prefix)
+    document["manifest"].update(described)
     for field in PACK_FIELDS:
         document["manifest"].pop(field, None)
     return yaml.safe_dump(document, sort_keys=False).encode("utf-8")

@@ -149,11 +149,15 @@ def test_create_in_a_container_packs_an_env_that_installs_and_runs_elsewhere(
     assert (sidecar["sha256"], sidecar["size"]) == (created["sha256"], created["size"])
     manifest = read_manifest(prefix)["manifest"]
     assert (manifest["sha256"], manifest["size_mb"]) == (created["sha256"], created["size_mb"])
+    # beside the pack: its sidecar, and the lock and SBOM it carries
     assert sorted(p.name for p in pack_path.parent.iterdir()) == [
+        f"{slug}.cdx.json",
+        f"{slug}.explicit.txt",
         pack_path.name,
         pack_path.name + ".json",
     ]
     with tarfile.open(pack_path) as tar:
+        assert f"{slug}.explicit.txt" in tar.getnames()
         packed_manifest = yaml.safe_load(tar.extractfile(f"{slug}_manifest.yaml").read())
         assert "bin/conda-unpack" in tar.getnames()
     assert packed_manifest["manifest"]["slug"] == slug

@@ -93,7 +93,9 @@ def test_publish_list_install_by_slug_and_uri_through_object_storage(
     assert set(published) == {"slug", "uri", "sha256", "size"}
     key = f"conda/cpu/storetest/1.0/{SLUG}"
     assert published["uri"] == f"oci://packs@testns/{key}"
-    assert sorted(server.object_names("packs")) == sorted([key, "conda/index.json"])
+    # beside the pack: its lock and SBOM, small objects that ADS does not take for packs
+    beside = [f"{key}.explicit.txt", f"{key}.cdx.json"]
+    assert sorted(server.object_names("packs")) == sorted([key, *beside, "conda/index.json"])
     assert published["size"] == pack_path(load_settings(), SLUG).stat().st_size
     assert server.count("upload_part") >= 2  # the pack went multipart
     # ADS's metadata: one key, the manifest as JSON, plus our sha256 and size_mb

@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import PackError
 
 # modules under conda_pack_ext.cli that add commands; each has register(subparsers)
-COMMAND_MODULES = ("status", "build", "install", "stores", "oci_ds")
+COMMAND_MODULES = ("status", "build", "install", "stores", "oci_ds", "reproduce")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import InvalidInput
 from ..pack import DEFAULT_COMPRESS_LEVEL
 from ..settings import ENGINES
 from .common import emit, finish_command, operation_params, run_cli_operation
@@ -14,10 +15,15 @@ def register(subparsers) -> None:
     create.add_argument(
         "-f",
         "--environment-file",
-        required=True,
         metavar="ENV.yaml",
         help="conda environment file (with an optional manifest: section)",
     )
+    create.add_argument(
+        "--from-lock",
+        metavar="SOURCE",
+        help="rebuild exactly the packages locked in a lock file, pack, env or oci:// URI",
+    )
+    create.add_argument("--clone", metavar="SLUG", help="copy an installed env to a new slug")
     create.add_argument(
         "-o", "--overwrite", action="store_true", help="replace an existing env of that slug"
     )
@@ -65,7 +71,11 @@ PACK_FLAGS = ("slug", "compress_level", "overwrite")
 
 
 def run_create(args) -> None:
-    result = run_cli_operation("create", operation_params(args, CREATE_FLAGS), args)
+    sources = [args.environment_file, args.from_lock, args.clone]
+    if sum(bool(source) for source in sources) != 1:
+        raise InvalidInput("give one of -f ENV.yaml, --from-lock SOURCE or --clone SLUG")
+    params = operation_params(args, (*CREATE_FLAGS, "from_lock", "clone"))
+    result = run_cli_operation("create", params, args)
     emit(
         args,
         {k: result[k] for k in ("slug", "prefix", "manifest", "name", "version")},

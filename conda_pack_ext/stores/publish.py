@@ -19,6 +19,7 @@ from pathlib import Path
 from ..envfile import validate_slug
 from ..errors import Conflict, InvalidInput, NotFound
 from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from ..pack_lock import delete_companions, is_companion_key, upload_companions
 from ..progress import Progress
 from ..settings import Settings
 from .base import PackStore, open_store
@@ -123,12 +124,15 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
     )
     entry["slug"] = slug
     try:
+        entry.update(upload_companions(store, key, pack_file, slug, progress))
         update_index(store, upsert(entry))
     except BaseException:
+        delete_companions(store, key)
         store.delete(key)  # nothing half-published: no object without its index entry
         raise
     replaced = [k for k in existing if k != key]
     for stale in replaced:  # -o replaces the slug wherever it was published before
+        delete_companions(store, stale)
         store.delete(stale)
     if replaced:
         update_index(store, remove_paths(set(replaced)))
@@ -195,6 +199,7 @@ def unpublish_operation(params: dict, settings: Settings, progress: Progress) ->
         )
     progress.phase("removing")
     for key in sorted(keys):
+        delete_companions(store, key)
         store.delete(key)
     update_index(store, remove_paths(keys))
     return {
@@ -226,7 +231,7 @@ def list_published(settings: Settings, rescan: bool = False) -> list[dict]:
 def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
     """List every object under the prefix, read each one's metadata, rewrite the index."""
     started = _now()
-    keys = [key for key, _ in store.list_keys()]
+    keys = [key for key, _ in store.list_keys() if not is_companion_key(key)]
     with ThreadPoolExecutor(max(1, min(parallelism, 16))) as pool:
         infos = list(pool.map(store.head, keys))
     document, _ = store.read_index()

@@ -1,0 +1,74 @@
+"""The lock and the SBOM that every pack carries, and the small objects beside it.
+
+Inside the tarball, at its root beside the manifest: `<slug>.explicit.txt` (lock.py) and
+`<slug>.cdx.json` (sbom.py); the manifest says what they hold (`lock:` and `sbom:` fields).
+Beside the pack file: `.packs/<slug>.explicit.txt` and `.packs/<slug>.cdx.json`. Beside a
+published pack object `<...>/<slug>`: `<...>/<slug>.explicit.txt` and `<...>/<slug>.cdx.json`.
+ADS finds a pack by an object whose last name component is exactly the slug, so it never
+mistakes these objects for packs; our rescan skips them (`is_companion_key`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .contents import prefix_lock
+from .lock import LOCK_SUFFIX, render_lock
+from .manifest import write_text_atomically
+from .sbom import SBOM_SUFFIX, license_summary, sbom_text
+
+COMPANION_SUFFIXES = (LOCK_SUFFIX, SBOM_SUFFIX)
+
+
+def describe_env(prefix: Path, slug: str, version: str = "") -> tuple[dict[str, bytes], dict]:
+    """({member name: bytes}, manifest fields) for the env at `prefix`: the lock and the
+    SBOM as they go into its pack, and the `lock:` / `sbom:` summaries of the manifest."""
+    lock = prefix_lock(prefix)
+    lock_text = render_lock(lock, slug)
+    members = {
+        f"{slug}{LOCK_SUFFIX}": lock_text.encode("utf-8"),
+        f"{slug}{SBOM_SUFFIX}": sbom_text(lock, slug, version).encode("utf-8"),
+    }
+    fields = {
+        "lock": lock.summary(lock_text, file=f"{slug}{LOCK_SUFFIX}"),
+        "sbom": {"file": f"{slug}{SBOM_SUFFIX}", "licenses": license_summary(lock)},
+    }
+    return members, fields
+
+
+def write_beside_pack(pack_file: Path, members: dict[str, bytes]) -> list[Path]:
+    """Write the lock and SBOM members beside the pack file; returns their paths."""
+    written = []
+    for name, data in members.items():
+        path = pack_file.with_name(name)
+        write_text_atomically(path, data.decode("utf-8"))
+        written.append(path)
+    return written
+
+
+def companion_files(pack_file: Path, slug: str) -> dict[str, Path]:
+    """{suffix: path} of the lock and SBOM files beside a pack that exist."""
+    paths = {suffix: pack_file.with_name(f"{slug}{suffix}") for suffix in COMPANION_SUFFIXES}
+    return {suffix: path for suffix, path in paths.items() if path.is_file()}
+
+
+def is_companion_key(key: str) -> bool:
+    """Whether a store key is a lock or SBOM object beside a pack (not a pack itself)."""
+    return key.endswith(COMPANION_SUFFIXES)
+
+
+def upload_companions(store, key: str, pack_file: Path, slug: str, progress) -> dict:
+    """Put the lock and SBOM beside the published pack `key`; returns the index fields
+    naming them ({"lock_path": ..., "sbom_path": ...}, only those that exist)."""
+    fields = {}
+    names = {LOCK_SUFFIX: "lock_path", SBOM_SUFFIX: "sbom_path"}
+    for suffix, path in companion_files(pack_file, slug).items():
+        store.upload(key + suffix, str(path), {}, progress, True)
+        fields[names[suffix]] = key + suffix
+    return fields
+
+
+def delete_companions(store, key: str) -> None:
+    """Remove the lock and SBOM objects beside the pack `key` (missing ones are fine)."""
+    for suffix in COMPANION_SUFFIXES:
+        store.delete(key + suffix)
