@@ -14,6 +14,7 @@ import yaml
 
 from conda_pack_ext import preflight
 from tests.support.cli import cli_error, cli_run
+from tests.support.packs import NO_PREFIX_RECORDS
 
 OTHER_SUBDIR = "linux-aarch64" if preflight.host_subdir() != "linux-aarch64" else "linux-64"
 
@@ -26,7 +27,7 @@ def pack_with_record(path: Path, slug: str, record: dict, arch: str = "CPU") -> 
         f"{slug}_manifest.yaml": yaml.safe_dump(manifest).encode(),
         "conda-meta/history": b"",
         "conda-meta/cpe-native-1.0-0.json": json.dumps(record).encode(),
-        "bin/conda-unpack": b"print('nothing to relocate')\n",
+        "bin/conda-unpack": NO_PREFIX_RECORDS.encode(),
     }
     with tarfile.open(path, "w:gz") as tar:
         for name, data in files.items():
