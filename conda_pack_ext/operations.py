@@ -12,6 +12,7 @@ import importlib
 
 from .errors import InvalidInput
 from .progress import Progress
+from .safe_yaml import shorten
 from .settings import Settings, load_settings
 
 SETTING_PARAMS = (
@@ -64,13 +65,13 @@ def settings_for(params: dict, ads_config_dir: str | None = None) -> Settings:
 
 def validate_params(kind: str, params: dict) -> None:
     if kind not in OPERATIONS:
-        raise InvalidInput(f"unknown kind {kind!r}", f"use one of: {', '.join(OPERATIONS)}")
+        raise InvalidInput(f"unknown kind {shorten(kind)}", f"use one of: {', '.join(OPERATIONS)}")
     if not isinstance(params, dict):
         raise InvalidInput("params must be a JSON object")
     unknown = set(params) - PARAMS[kind] - set(SETTING_PARAMS)
     if unknown:
         raise InvalidInput(
-            f"unknown parameter(s) for {kind}: {', '.join(sorted(unknown))}",
+            f"unknown parameter(s) for {kind}: {shorten(', '.join(sorted(unknown)), 200)}",
             f"{kind} accepts: {', '.join(sorted(PARAMS[kind] | set(SETTING_PARAMS)))}",
         )
 
