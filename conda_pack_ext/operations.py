@@ -12,7 +12,7 @@ import importlib
 
 from .errors import InvalidInput
 from .progress import Progress
-from .safe_yaml import shorten
+from .safe_yaml import clip, shorten
 from .settings import Settings, load_settings
 
 SETTING_PARAMS = (
@@ -71,7 +71,7 @@ def validate_params(kind: str, params: dict) -> None:
     unknown = set(params) - PARAMS[kind] - set(SETTING_PARAMS)
     if unknown:
         raise InvalidInput(
-            f"unknown parameter(s) for {kind}: {shorten(', '.join(sorted(unknown)), 200)}",
+            f"unknown parameter(s) for {kind}: {clip(', '.join(sorted(unknown)), 200)}",
             f"{kind} accepts: {', '.join(sorted(PARAMS[kind] | set(SETTING_PARAMS)))}",
         )
 

@@ -27,7 +27,11 @@ PREVIEW_CHARS = 80
 
 def shorten(value, limit: int = PREVIEW_CHARS) -> str:
     """`repr(value)` cut to `limit` characters, for error messages that quote input."""
-    text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
+    return clip(repr(value[: limit + 1] if isinstance(value, str) else value), limit)
+
+
+def clip(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """`text` cut to `limit` characters."""
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
@@ -81,7 +85,7 @@ def load_yaml(text: str | bytes, where: str):
             "dependencies (and an optional manifest: section)",
         ) from None
     except (yaml.YAMLError, ValueError) as error:  # ValueError: e.g. a bad date
-        raise InvalidInput(f"{where} is not valid YAML: {shorten(str(error), 200)}") from None
+        raise InvalidInput(f"{where} is not valid YAML: {clip(str(error), 200)}") from None
 
 
 def read_yaml_file(path: Path, where: str | None = None):

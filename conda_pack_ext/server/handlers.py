@@ -20,7 +20,7 @@ from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidInput, PackError
 from ..operations import validate_params
-from ..safe_yaml import MAX_DOCUMENT_BYTES, shorten
+from ..safe_yaml import MAX_DOCUMENT_BYTES, clip, shorten
 from ..settings import AUTH_MODES, CONFIG_KEYS, ENGINES, load_settings, write_config
 from ..status import status
 
@@ -97,7 +97,7 @@ def parse_json_body(body: bytes | None) -> dict:
     try:
         parsed = json.loads(body or b"{}")
     except (ValueError, RecursionError) as error:
-        raise InvalidInput(f"the request body is not JSON: {shorten(str(error), 200)}") from None
+        raise InvalidInput(f"the request body is not JSON: {clip(str(error), 200)}") from None
     if not isinstance(parsed, dict):
         raise InvalidInput("the request body must be a JSON object")
     return parsed
