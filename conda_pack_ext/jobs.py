@@ -56,7 +56,7 @@ HISTORY_TABLE = (
     " (id TEXT PRIMARY KEY, created REAL NOT NULL, state TEXT NOT NULL, record TEXT)"
 )
 # The type of each param whose value is not a string.
-FLAG_PARAMS = frozenset({"gpu", "overwrite", "no_kernel"})
+FLAG_PARAMS = frozenset({"gpu", "overwrite", "no_kernel", "dry_run"})
 INTEGER_PARAMS = frozenset({"compress_level"})
 # The Job fields the history database keeps.
 RECORD_FIELDS = (

@@ -5,6 +5,8 @@ JUPYTER_DATA_DIR). Ours carry `metadata.conda_pack_ext` naming the env's prefix 
 that is how uninstall and cleanup find them, and foreign kernelspecs are never touched.
 Each kernelspec is written into a temporary folder and renamed into place, and a batch
 either lands whole or is rolled back, so a reader never sees a half-written kernel.
+A kernel name held by another env's kernelspec (or a foreign one) is never replaced: the
+new kernel gets a suffix instead. Kernelspecs the env ships are vetted (shipped_kernels.py).
 """
 
 from __future__ import annotations
@@ -332,11 +334,3 @@ def remove_kernels(prefix: Path) -> list[str]:
     for name in names:
         shutil.rmtree(kernels_dir() / name, ignore_errors=True)
     return names
-
-
-def remove_stale_kernels() -> list[str]:
-    """Remove our kernelspecs whose env no longer exists; returns their names."""
-    stale = [name for name, info in our_kernels().items() if not Path(info["prefix"]).is_dir()]
-    for name in stale:
-        shutil.rmtree(kernels_dir() / name, ignore_errors=True)
-    return sorted(stale)

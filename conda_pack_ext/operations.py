@@ -35,6 +35,7 @@ OPERATIONS = {
     "uninstall": "conda_pack_ext.install:uninstall_operation",
     "publish": "conda_pack_ext.stores.publish:publish_operation",
     "unpublish": "conda_pack_ext.stores.publish:unpublish_operation",
+    "clean": "conda_pack_ext.cleanup:clean_operation",
 }
 
 # The params each kind accepts (beyond SETTING_PARAMS); anything else is refused.
@@ -55,6 +56,7 @@ PARAMS = {
     "uninstall": {"slug"},
     "publish": {"slug", *CREATE_PARAMS},  # publish -f creates the env first
     "unpublish": {"slug"},
+    "clean": {"dry_run"},
 }
 
 

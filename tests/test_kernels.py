@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
+from conda_pack_ext.cleanup import clean_pack_folder
 from conda_pack_ext.install import LocalFileSource, install_pack, list_local
 from conda_pack_ext.kernels import (
     NB_CONDA_KERNELS_MANAGER,
@@ -90,7 +91,7 @@ def test_kernelspecs_the_env_ships_are_registered_into_it(installed):
     assert report["shipped"] == "agg"
 
 
-def test_list_removes_kernels_of_vanished_envs_only(installed, tmp_path):
+def test_clean_removes_kernels_of_vanished_envs_only(installed, tmp_path):
     foreign = kernels_dir() / "someone-elses"
     foreign.mkdir()
     (foreign / "kernel.json").write_text(
@@ -98,10 +99,13 @@ def test_list_removes_kernels_of_vanished_envs_only(installed, tmp_path):
     )
     settings = load_settings(conda_pack_folder=str(Path(installed["prefix"]).parent))
     assert [e["slug"] for e in list_local(settings)] == ["testenv_v1_0"]
+    assert clean_pack_folder(settings)["stale_kernels"] == []
     assert all((kernels_dir() / name).is_dir() for name in installed["kernels"])
 
     shutil.rmtree(installed["prefix"])  # removed behind our back
     assert list_local(settings) == []
+    assert all((kernels_dir() / name).is_dir() for name in installed["kernels"])  # listing
+    assert clean_pack_folder(settings)["stale_kernels"] == sorted(installed["kernels"])
     assert all(not (kernels_dir() / name).exists() for name in installed["kernels"])
     assert foreign.is_dir()
 

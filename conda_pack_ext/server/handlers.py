@@ -203,8 +203,10 @@ class EnvsHandler(BaseHandler):
         Answers {conda_pack_folder, store_uri, store_error, envs: [{slug, name, version,
         python, arch_type, size_mb, prefix, kernels, pack_uri, managed, create_date,
         description, pack: {path, sha256, size, size_mb, created} or null,
-        states: [built|installed, packed, published]}]}. store_error is set (and no env is
-        marked published) when the store's index could not be read.
+        states: [built|installed, packed, published]}], cleanup: {leftovers,
+        stale_kernels}}. store_error is set (and no env is marked published) when the
+        store's index could not be read. Listing changes nothing: cleanup names what the
+        `clean` job would remove.
         """
         folder = self.get_query_argument("conda_pack_folder", None)
         settings = self.load_settings(conda_pack_folder=folder)
@@ -215,7 +217,7 @@ class EnvsHandler(BaseHandler):
 def local_envs(settings) -> dict:
     """The pack folder's envs with their states: `installed` (from a pack) or `built`
     (created here), `packed` (a current pack file exists), `published` (in the store)."""
-    from ..install import list_local
+    from ..install import cleanup_report, list_local
 
     envs = list_local(settings)
     published, store_error = set(), None
@@ -239,6 +241,7 @@ def local_envs(settings) -> dict:
         "store_uri": settings.store_uri,
         "store_error": store_error,
         "envs": envs,
+        "cleanup": cleanup_report(settings),
     }
 
 
@@ -304,10 +307,11 @@ class JobsHandler(BaseHandler):
     async def post(self):
         """POST /conda-pack-ext/jobs: start an operation in the background.
 
-        Body: {kind: create|pack|install|uninstall|publish|unpublish, params: {...}}; params
-        are the CLI's long options with `_` (environment_file, name, version, gpu, engine,
-        conda_pack_folder, overwrite, slug, conda_pack_os_prefix, conda_uri, auth, oci_config,
-        oci_profile, os_endpoint, no_kernel...). environment_file is relative to the server's
+        Body: {kind: create|pack|install|uninstall|publish|unpublish|clean, params: {...}};
+        params are the CLI's long options with `_` (environment_file, name, version, gpu,
+        engine, conda_pack_folder, overwrite, slug, conda_pack_os_prefix, conda_uri, auth,
+        oci_config, oci_profile, os_endpoint, no_kernel, dry_run...); clean works on the
+        configured pack folder only. environment_file is relative to the server's
         root folder and must stay inside it; environment may carry the YAML text instead.
         Answers 202, Location: .../conda-pack-ext/jobs/<id>, and the job.
         400 for bad input, 409 when another job holds the slug.
@@ -322,6 +326,11 @@ class JobsHandler(BaseHandler):
     def _submit(self, kind, params):
         """Validate the job and queue it; its temporary files go if it is refused."""
         validate_params(kind, params)
+        if kind == "clean" and params.get("conda_pack_folder"):
+            raise InvalidInput(
+                "clean works on the configured pack folder only",
+                "leave out conda_pack_folder (the command line's `clean` takes any folder)",
+            )
         run_params, temp_paths = self._prepare_params(kind, params)
         try:
             return self.jobs.submit(kind, params, run_params=run_params, temp_paths=temp_paths)
