@@ -3,15 +3,15 @@ name / version / slug rules ADS uses, so that packs move freely between ADS, ods
 
 from __future__ import annotations
 
+import datetime
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-
 from .errors import InvalidInput, NotFound
+from .safe_yaml import load_yaml, read_yaml_file, shorten
 
 DEFAULT_VERSION = "1.0"  # odsc's default; ADS's own CLI defaults to "1"
 # ADS refuses these in a slug; path separators and dot-names are refused for safety.
@@ -88,33 +88,29 @@ def load_env_file(path: str | Path) -> EnvFile:
     if not path.is_file():
         raise InvalidInput(f"environment file {path} is not a file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = read_yaml_file(path, str(path.absolute()))
+    except OSError as error:
         raise InvalidInput(f"cannot read environment file {path}: {error}") from None
-    return parse_env_text(text, path.parent.absolute(), path=path.absolute())
+    validate_env_data(data, str(path.absolute()))
+    return EnvFile(data=data, base_dir=path.parent.absolute(), path=path.absolute())
 
 
 def parse_env_text(text: str, base_dir: str | Path, path: Path | None = None) -> EnvFile:
     """Validate an environment file given as text (the REST API sends it inline)."""
     where = str(path) if path else "the environment"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = error.problem or error.context or "invalid YAML"
-        raise InvalidInput(
-            f"{where} is not valid YAML{position}: {problem}",
-            "fix the file; an environment file is a mapping with name, channels, dependencies",
-        ) from None
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{where} is not valid YAML: {error}") from None
+    data = load_yaml(text, where)
     validate_env_data(data, where)
     return EnvFile(data=data, base_dir=Path(base_dir), path=path)
 
 
+# YAML's plain values; dates too, as a manifest may hold one
+SCALARS = (str, int, float, bool, datetime.date)
+
+
 def validate_env_data(data, where: str = "the environment") -> None:
-    """Refuse anything conda would misread: raises InvalidInput naming the bad entry."""
+    """Refuse anything conda would misread, and any field that is not a plain value or a
+    flat list of them (but the `pip:` list and the `variables` and `manifest` mappings):
+    raises InvalidInput naming the bad entry."""
     if not isinstance(data, dict):
         raise InvalidInput(
             f"{where} must be a YAML mapping with name, channels and dependencies",
@@ -137,18 +133,50 @@ def validate_env_data(data, where: str = "the environment") -> None:
                 raise InvalidInput(f"{where}: the pip section must be a list of requirements")
             continue
         raise InvalidInput(
-            f"{where}: unsupported dependency {item!r}",
+            f"{where}: unsupported dependency {shorten(item)}",
             "a dependency is a conda spec like 'numpy>=1.26' or a 'pip:' list",
         )
     variables = data.get("variables")
     if variables is not None and (
         not isinstance(variables, dict)
-        or not all(isinstance(v, (str, int, float, bool)) for v in variables.values())
+        or not all(isinstance(k, str) and _is_scalar(v) for k, v in variables.items())
     ):
         raise InvalidInput(f"{where}: variables must map names to plain values")
     manifest = data.get("manifest")
     if manifest is not None and not isinstance(manifest, dict):
         raise InvalidInput(f"{where}: manifest must be a mapping")
+    validate_flat_fields(manifest or {}, f"{where}: manifest")
+    identity = {"name": data.get("name")}
+    identity.update({f"manifest {k}": (manifest or {}).get(k) for k in ("name", "version", "slug")})
+    for key, value in identity.items():
+        if isinstance(value, list):
+            raise InvalidInput(f"{where}: {key} must be a plain value, not a list")
+    others = {k: v for k, v in data.items() if k not in NESTED_SECTIONS}
+    validate_flat_fields(others, where)
+
+
+# the sections of an environment file that may hold more than plain values
+NESTED_SECTIONS = ("channels", "dependencies", "variables", "manifest")
+
+
+def validate_flat_fields(fields: dict, where: str) -> None:
+    """Each field of `fields` must be a plain value, empty, or a flat list of plain values
+    (a manifest's fields end up in kernel.json files, listings and the store's index)."""
+    for key, value in fields.items():
+        if not isinstance(key, str):
+            raise InvalidInput(f"{where}: field name {shorten(key)} is not text")
+        if value is None or _is_scalar(value):
+            continue
+        if isinstance(value, list) and all(_is_scalar(item) for item in value):
+            continue
+        raise InvalidInput(
+            f"{where}: field {shorten(key)} must be a plain value or a list of plain values",
+            "fix the file; nested lists and mappings are not accepted there",
+        )
+
+
+def _is_scalar(value) -> bool:
+    return isinstance(value, SCALARS)
 
 
 def make_slug(name: str, version: str) -> str:
@@ -171,7 +199,7 @@ def validate_slug(slug) -> str:
         problem = f"it is longer than {MAX_SLUG_BYTES} bytes"
     if problem:
         raise InvalidInput(
-            f"invalid slug {slug!r}: {problem}",
+            f"invalid slug {shorten(slug)}: {problem}",
             "use letters, digits, '-' and '_' (set manifest.slug, or -n/-v)",
         )
     return slug

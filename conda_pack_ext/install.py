@@ -37,6 +37,7 @@ from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlparse
 
 from . import kernels, notebook_session, preflight
+from .cleanup import find_leftovers, remove_leftovers, stale_kernels
 from .env_folder import check_replaceable
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
 from .errors import Conflict, InvalidInput, NotFound, PackError, os_failure
@@ -289,37 +290,6 @@ def _commit(
     return {"kernels": names, "overwritten": previous is not None}
 
 
-LEFTOVER = re.compile(r"^\.(?P<slug>.+)\.(?P<kind>installing|previous|removing)-(?P<pid>\d+)-")
-
-
-def remove_leftovers(folder: Path) -> list[str]:
-    """Clean up after installs and uninstalls whose process died (kill -9, power loss):
-    their hidden folders carry the process id. A moved-aside env whose replacement never
-    arrived is put back; everything else is deleted. Returns what was handled."""
-    handled = []
-    for entry in folder.glob(".*-*") if folder.is_dir() else []:
-        match = LEFTOVER.match(entry.name)
-        if not match or _process_alive(int(match["pid"])):
-            continue
-        final = folder / match["slug"]
-        if match["kind"] == "previous" and not final.exists():
-            entry.rename(final)
-        else:
-            shutil.rmtree(entry, ignore_errors=True)
-        handled.append(entry.name)
-    return handled
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 # ---- manifest -------------------------------------------------------------------------
 
 
@@ -440,11 +410,9 @@ def uninstall_pack(slug: str, settings: Settings, progress: Progress | None = No
 
 
 def list_local(settings: Settings) -> list[dict]:
-    """Installed packs and other envs in the pack folder, with their kernels. Removes
-    our kernelspecs whose env no longer exists."""
+    """Installed packs and other envs in the pack folder, with their kernels. Changes
+    nothing (`cleanup_report` tells what `conda-pack-ext clean` would remove)."""
     folder = settings.pack_folder
-    remove_leftovers(folder)
-    kernels.remove_stale_kernels()
     if not folder.is_dir():
         return []
     by_prefix: dict[str, list[str]] = {}
@@ -475,3 +443,12 @@ def list_local(settings: Settings) -> list[dict]:
             }
         )
     return entries
+
+
+def cleanup_report(settings: Settings) -> dict:
+    """What cleaning the pack folder would remove: {leftovers, stale_kernels}."""
+    folder = settings.pack_folder
+    return {
+        "leftovers": [entry["name"] for entry in find_leftovers(folder)],
+        "stale_kernels": stale_kernels(folder),
+    }

@@ -38,6 +38,7 @@ from .errors import Cancelled, Conflict, InvalidInput, NotFound, PackError
 from .manifest import slug_lock
 from .operations import run_operation, settings_for, validate_params
 from .progress import Progress
+from .safe_yaml import shorten
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ HISTORY_TABLE = (
     " (id TEXT PRIMARY KEY, created REAL NOT NULL, state TEXT NOT NULL, record TEXT)"
 )
 # The type of each param whose value is not a string.
-FLAG_PARAMS = frozenset({"gpu", "overwrite", "no_kernel", "service", "force"})
+FLAG_PARAMS = frozenset({"gpu", "overwrite", "no_kernel", "service", "force", "dry_run"})
 INTEGER_PARAMS = frozenset({"compress_level"})
 # The Job fields the history database keeps.
 RECORD_FIELDS = (
@@ -221,7 +222,7 @@ def check_param_types(params: dict) -> None:
         else:
             expected, ok = "a string", isinstance(value, str)
         if not ok:
-            raise InvalidInput(f"parameter {name} must be {expected}, got {value!r}")
+            raise InvalidInput(f"parameter {name} must be {expected}, got {shorten(value)}")
 
 
 def job_slug(kind: str, params: dict) -> str | None:
@@ -345,7 +346,9 @@ class JobManager:
     ) -> list[Job]:
         """Jobs, newest first, filtered by state, kind and slug."""
         if state and state not in JOB_STATES:
-            raise InvalidInput(f"unknown state {state!r}", f"use one of: {', '.join(JOB_STATES)}")
+            raise InvalidInput(
+                f"unknown state {shorten(state)}", f"use one of: {', '.join(JOB_STATES)}"
+            )
         with self.lock:
             jobs = sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
         jobs = [

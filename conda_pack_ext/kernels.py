@@ -5,10 +5,13 @@ JUPYTER_DATA_DIR). Ours carry `metadata.conda_pack_ext` naming the env's prefix 
 that is how uninstall and cleanup find them, and foreign kernelspecs are never touched.
 Each kernelspec is written into a temporary folder and renamed into place, and a batch
 either lands whole or is rolled back, so a reader never sees a half-written kernel.
+A kernel name held by another env's kernelspec (or a foreign one) is never replaced: the
+new kernel gets a suffix instead. Kernelspecs the env ships are vetted (shipped_kernels.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -21,6 +24,7 @@ from pathlib import Path
 from jupyter_core.paths import jupyter_config_path, jupyter_data_dir
 
 from .progress import Progress
+from .shipped_kernels import resource_files, shipped_kernelspecs
 
 METADATA_KEY = "conda_pack_ext"
 KERNEL_PREFIX = "conda-pack-"
@@ -28,6 +32,8 @@ NO_IPYKERNEL_NOTE = "no kernel: add ipykernel to the environment file"
 NB_CONDA_KERNELS_MANAGER = "nb_conda_kernels.CondaKernelSpecManager"
 # kernelspecs an env ships that we replace by our own python kernel
 OWN_PYTHON_SPECS = {"python3", "python2"}
+MAX_NAME_CHARS = 230  # a kernel name is a folder name; 255 bytes is the usual limit
+MAX_JSON_BYTES = 1024 * 1024  # kernel.json files and conda-meta/state we read
 
 
 def kernels_dir() -> Path:
@@ -50,15 +56,27 @@ def env_variables(prefix: Path, manifest_document: dict | None) -> dict[str, str
     """Variables the env sets when activated: the environment file's `variables` and
     those `conda env config vars set` stored in conda-meta/state."""
     variables: dict[str, str] = {}
-    state = prefix / "conda-meta" / "state"
-    if state.is_file():
-        try:
-            variables.update(json.loads(state.read_text()).get("env_vars") or {})
-        except (ValueError, AttributeError):
-            pass
+    state = read_json_object(prefix / "conda-meta" / "state") or {}
+    if isinstance(state.get("env_vars"), dict):
+        variables.update(state["env_vars"])
     if manifest_document and isinstance(manifest_document.get("variables"), dict):
-        variables.update(manifest_document["variables"])
-    return {str(key): str(value) for key, value in variables.items()}
+        variables.update(manifest_document["variables"])  # plain values (envfile.py checks)
+    return {
+        str(key): str(value)
+        for key, value in variables.items()
+        if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 4096
+    }
+
+
+def read_json_object(path: Path) -> dict | None:
+    """The JSON object in a file of at most MAX_JSON_BYTES; None for anything else."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_JSON_BYTES:
+            return None
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def nb_conda_kernels_lists(prefix: Path) -> bool:
@@ -119,16 +137,17 @@ def conda_env_paths() -> set[str]:
 
 
 def build_kernelspecs(
-    prefix: Path, slug: str, info: dict, variables: dict[str, str]
+    prefix: Path, slug: str, info: dict, variables: dict[str, str], progress: Progress
 ) -> list[tuple[str, dict, Path | None]]:
-    """The kernelspecs for an env at `prefix`: (name, kernel.json, resources folder)."""
+    """The kernelspecs for an env at `prefix`: (name, kernel.json, resources folder). Names
+    are not yet checked against other envs' kernels (see `unique_names`)."""
     metadata = {
         METADATA_KEY: {
             "slug": slug,
             "prefix": str(prefix),
-            "name": info.get("name", ""),
-            "version": info.get("version", ""),
-            "pack_uri": info.get("pack_uri", ""),
+            "name": str(info.get("name", "")),
+            "version": str(info.get("version", "")),
+            "pack_uri": str(info.get("pack_uri", "")),
         }
     }
     env = {
@@ -159,30 +178,61 @@ def build_kernelspecs(
                 _python_resources(prefix),
             )
         )
-    shipped = prefix / "share" / "jupyter" / "kernels"
-    for spec_dir in sorted(shipped.glob("*/")) if shipped.is_dir() else []:
-        if spec_dir.name in OWN_PYTHON_SPECS or not (spec_dir / "kernel.json").is_file():
-            continue
-        try:
-            spec = json.loads((spec_dir / "kernel.json").read_text())
-        except ValueError:
-            continue
-        if not isinstance(spec.get("argv"), list) or not spec["argv"]:
-            continue
-        spec["argv"] = [_into_env(prefix, arg, first=i == 0) for i, arg in enumerate(spec["argv"])]
-        spec["display_name"] = f"{spec.get('display_name', spec_dir.name)} [conda env:{slug}]"
-        spec["env"] = {**env, **(spec.get("env") or {})}
-        spec["metadata"] = {**(spec.get("metadata") or {}), **metadata}
-        specs.append((kernel_name(slug, spec_dir.name), spec, spec_dir))
+    for shipped_name, spec, spec_dir in shipped_kernelspecs(prefix, OWN_PYTHON_SPECS, progress):
+        spec["display_name"] = f"{spec['display_name']} [conda env:{slug}]"
+        spec["env"] = {**spec["env"], **env}  # ours win
+        spec["metadata"] = {**spec["metadata"], **metadata}
+        specs.append((kernel_name(slug, shipped_name), spec, spec_dir))
     return specs
 
 
-def _into_env(prefix: Path, arg: str, first: bool) -> str:
-    """A kernelspec argument made to point into the env: a bare program name becomes the
-    env's own program, and paths to the env's kernel resources stay inside the env."""
-    if first and "/" not in arg and (prefix / "bin" / arg).exists():
-        return str(prefix / "bin" / arg)
-    return arg
+def unique_names(specs: list[tuple], prefix: Path, progress: Progress) -> list[tuple]:
+    """The specs under names that are theirs to take: a name held by a kernelspec of
+    another env (or a foreign one), or by an earlier spec of this batch, gets a suffix
+    made from the env's prefix and the original name; one still taken is left out."""
+    placed, taken = [], set()
+    for name, spec, resources in specs:
+        for candidate in (name, _suffixed(name, prefix)):
+            if candidate not in taken and _free_for(candidate, prefix):
+                placed.append((candidate, spec, resources))
+                taken.add(candidate)
+                break
+        else:
+            progress.warn(f"kernel {name!r} is left out: another kernel holds that name")
+    return placed
+
+
+def _suffixed(name: str, prefix: Path) -> str:
+    digest = hashlib.sha256(f"{prefix}\0{name}".encode()).hexdigest()[:8]
+    return f"{name[:MAX_NAME_CHARS]}-{digest}"
+
+
+def _free_for(name: str, prefix: Path) -> bool:
+    """Whether the kernel name `name` is free, or ours for the env at `prefix` (or ours for
+    an env that no longer exists): only then may we write it."""
+    if len(name) > MAX_NAME_CHARS + 9:
+        return False
+    folder = kernels_dir() / name
+    if not os.path.lexists(folder):
+        return True
+    owner = _owner(folder / "kernel.json")
+    return owner is not None and (owner == str(prefix) or not Path(owner).is_dir())
+
+
+def _owner(spec_file: Path) -> str | None:
+    """The env prefix named in our metadata of a kernel.json; None if not one of ours."""
+    info = our_metadata(spec_file)
+    return info["prefix"] if info else None
+
+
+def our_metadata(spec_file: Path) -> dict | None:
+    """The `conda_pack_ext` metadata of a kernel.json (naming the env's prefix), or None
+    for a kernelspec that is not ours."""
+    spec = read_json_object(spec_file) or {}
+    metadata = spec.get("metadata")
+    info = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+    ours = isinstance(info, dict) and isinstance(info.get("prefix"), str) and info["prefix"]
+    return info if ours else None
 
 
 def _python_resources(prefix: Path) -> Path | None:
@@ -200,12 +250,14 @@ def register_kernels(
 
     An existing kernelspec of the same name is replaced in one rename, so a kernel started
     from it meanwhile keeps working (its paths stay the same)."""
-    specs = build_kernelspecs(prefix, slug, info, env_variables(prefix, manifest_document))
+    variables = env_variables(prefix, manifest_document)
+    specs = build_kernelspecs(prefix, slug, info, variables, progress)
     if not has_ipykernel(prefix):
         progress.warn(NO_IPYKERNEL_NOTE)
     if nb_conda_kernels_lists(prefix):
         progress.log(f"nb_conda_kernels lists {prefix} already: no extra kernel registered")
         specs = []
+    specs = unique_names(specs, prefix, progress)
     _write_all(specs)
     names = [name for name, _, _ in specs]
     # kernels an earlier install of this prefix registered and this one does not
@@ -255,9 +307,7 @@ def _write_all(specs: list[tuple[str, dict, Path | None]]) -> None:
 
 def _copy_resources(source: Path, staging: Path) -> None:
     """Logos and other files beside kernel.json; links are not followed out of the env."""
-    for item in source.iterdir():
-        if item.name == "kernel.json" or item.is_symlink() or not item.is_file():
-            continue
+    for item in resource_files(source):
         shutil.copy2(item, staging / item.name)
 
 
@@ -268,12 +318,8 @@ def our_kernels() -> dict[str, dict]:
     if not folder.is_dir():
         return found
     for spec_file in folder.glob("*/kernel.json"):
-        try:
-            spec = json.loads(spec_file.read_text())
-        except (OSError, ValueError):
-            continue
-        info = (spec.get("metadata") or {}).get(METADATA_KEY)
-        if isinstance(info, dict) and info.get("prefix"):
+        info = our_metadata(spec_file)
+        if info:
             found[spec_file.parent.name] = info
     return found
 
@@ -288,11 +334,3 @@ def remove_kernels(prefix: Path) -> list[str]:
     for name in names:
         shutil.rmtree(kernels_dir() / name, ignore_errors=True)
     return names
-
-
-def remove_stale_kernels() -> list[str]:
-    """Remove our kernelspecs whose env no longer exists; returns their names."""
-    stale = [name for name, info in our_kernels().items() if not Path(info["prefix"]).is_dir()]
-    for name in stale:
-        shutil.rmtree(kernels_dir() / name, ignore_errors=True)
-    return sorted(stale)

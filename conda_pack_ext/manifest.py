@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from . import __version__
-from .envfile import validate_slug
+from .envfile import validate_env_data, validate_slug
 from .errors import Conflict, InvalidInput, NotFound
 from .progress import Progress
+from .safe_yaml import dump_yaml, read_yaml_file
 
 MANIFEST_VERSION = "1.0"
 # ADS formats a naive UTC time with this, so `%Z` is empty and two spaces precede "UTC":
@@ -69,7 +68,9 @@ def find_manifest(prefix: str | Path) -> Path | None:
 
 def read_manifest(prefix: str | Path) -> dict:
     """The whole manifest document of the env at `prefix`: the environment file's keys
-    plus `manifest:` (a dict of ADS's fields and ours). Raises NotFound or InvalidInput."""
+    plus `manifest:` (a dict of ADS's fields and ours), validated as an environment file
+    (it may come from a pack, so it is read within bounds). Raises NotFound or
+    InvalidInput."""
     path = find_manifest(prefix)
     if path is None:
         raise NotFound(
@@ -78,11 +79,12 @@ def read_manifest(prefix: str | Path) -> dict:
             "`conda-pack-ext create -f ENV.yaml`",
         )
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        document = read_yaml_file(path, f"manifest {path}")
+    except OSError as error:
         raise InvalidInput(f"cannot read manifest {path}: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("manifest"), dict):
         raise InvalidInput(f"manifest {path} has no 'manifest:' section")
+    validate_env_data(document, f"manifest {path}")
     return document
 
 
@@ -91,7 +93,7 @@ def write_manifest(prefix: str | Path, document: dict, slug: str | None = None) 
     path = manifest_path(prefix, slug)
     document = dict(document)
     document["manifest"] = clean_fields(document.get("manifest") or {})
-    write_text_atomically(path, yaml.safe_dump(document, sort_keys=False))
+    write_text_atomically(path, dump_yaml(document))
     return path
 
 

@@ -12,6 +12,7 @@ import importlib
 
 from .errors import InvalidInput
 from .progress import Progress
+from .safe_yaml import clip, shorten
 from .settings import Settings, load_settings
 
 SETTING_PARAMS = (
@@ -36,6 +37,7 @@ OPERATIONS = {
     "publish": "conda_pack_ext.stores.publish:publish_operation",
     "unpublish": "conda_pack_ext.stores.publish:unpublish_operation",
     "publish_service": "conda_pack_ext.service_copy:publish_from_service_operation",
+    "clean": "conda_pack_ext.cleanup:clean_operation",
 }
 
 # The params each kind accepts (beyond SETTING_PARAMS); anything else is refused.
@@ -59,6 +61,7 @@ PARAMS = {
     "publish": {"slug", *CREATE_PARAMS} - {"from_lock", "clone"},  # -f creates the env first
     "unpublish": {"slug"},
     "publish_service": {"slug", "overwrite"},
+    "clean": {"dry_run"},
 }
 
 
@@ -69,13 +72,13 @@ def settings_for(params: dict, ads_config_dir: str | None = None) -> Settings:
 
 def validate_params(kind: str, params: dict) -> None:
     if kind not in OPERATIONS:
-        raise InvalidInput(f"unknown kind {kind!r}", f"use one of: {', '.join(OPERATIONS)}")
+        raise InvalidInput(f"unknown kind {shorten(kind)}", f"use one of: {', '.join(OPERATIONS)}")
     if not isinstance(params, dict):
         raise InvalidInput("params must be a JSON object")
     unknown = set(params) - PARAMS[kind] - set(SETTING_PARAMS)
     if unknown:
         raise InvalidInput(
-            f"unknown parameter(s) for {kind}: {', '.join(sorted(unknown))}",
+            f"unknown parameter(s) for {kind}: {clip(', '.join(sorted(unknown)), 200)}",
             f"{kind} accepts: {', '.join(sorted(PARAMS[kind] | set(SETTING_PARAMS)))}",
         )
 

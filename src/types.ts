@@ -48,7 +48,13 @@ export interface ILoadable<T> {
 
 /** The operations a job runs. */
 export type JobKind =
-  'create' | 'pack' | 'install' | 'uninstall' | 'publish' | 'unpublish';
+  | 'create'
+  | 'pack'
+  | 'install'
+  | 'uninstall'
+  | 'publish'
+  | 'unpublish'
+  | 'clean';
 
 /** Where a job stands. */
 export type JobState =
@@ -117,6 +123,8 @@ export interface IEnvsAnswer {
   store_uri: string;
   store_error: IErrorBody | null;
   envs: ILocalEnv[];
+  /** What the `clean` job would remove; listing changes nothing. */
+  cleanup?: { leftovers: string[]; stale_kernels: string[] };
 }
 
 /** A published pack's manifest (ADS's fields; empty ones dropped). */

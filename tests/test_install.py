@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conda_pack_ext.cleanup import clean_pack_folder
 from conda_pack_ext.errors import Conflict, InvalidInput, PackError
 from conda_pack_ext.extract import UnsafeMember
 from conda_pack_ext.install import LocalFileSource, install_pack, list_local
@@ -300,7 +301,9 @@ def test_leftovers_of_a_killed_install_are_cleaned_up(tmp_path):
     (aside / "conda-meta").mkdir(parents=True)
     running = folder / f".busy_v1.installing-{os.getpid()}-x2"
     running.mkdir()
-    listed = list_local(load_settings(conda_pack_folder=str(folder)))
+    settings = load_settings(conda_pack_folder=str(folder))
+    clean_pack_folder(settings)
+    listed = list_local(settings)
     assert [entry["slug"] for entry in listed] == ["old_v1"]  # the old env was put back
     assert not staging.exists()
     assert running.is_dir()  # its process still runs

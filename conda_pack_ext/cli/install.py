@@ -31,7 +31,7 @@ def register(subparsers) -> None:
         "list",
         help="list installed envs (default) or published packs",
         description="List envs in the pack folder (--local, the default) or packs in the "
-        "store (--published). Listing local envs also removes kernels whose env is gone.",
+        "store (--published). Listing changes nothing; see `clean`.",
     )
     listing.add_argument("--local", action="store_true", help="envs in the pack folder")
     listing.add_argument("--published", action="store_true", help="packs in the store")
@@ -39,6 +39,16 @@ def register(subparsers) -> None:
         "--rescan", action="store_true", help="rebuild the store's index (--published)"
     )
     finish_command(listing, run_list, store=True)
+
+    clean = subparsers.add_parser(
+        "clean",
+        help="remove what dead installs left in the pack folder, and kernels of vanished envs",
+        description="Remove the hidden folders that installs and uninstalls killed midway "
+        "left in the pack folder (an env moved aside is put back), and our kernels whose env "
+        "in that folder no longer exists. Nothing else is touched.",
+    )
+    clean.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    finish_command(clean, run_clean)
 
 
 INSTALL_FLAGS = ("conda_uri", "slug", "overwrite", "no_kernel", "sha256", "service", "force")
@@ -59,6 +69,17 @@ def run_uninstall(args) -> None:
     result = run_cli_operation("uninstall", operation_params(args, ("slug",)), args)
     removed = ", ".join(result["kernels"]) or "none"
     emit(args, result, f"removed {result['prefix']}\nkernels removed: {removed}")
+
+
+def run_clean(args) -> None:
+    result = run_cli_operation("clean", operation_params(args, ("dry_run",)), args)
+    verb = "would remove" if result["dry_run"] else "removed"
+    emit(
+        args,
+        result,
+        f"{result['conda_pack_folder']}: {verb} {len(result['leftovers'])} leftover "
+        f"folder(s) and {len(result['stale_kernels'])} kernel(s) of vanished envs",
+    )
 
 
 def run_list(args) -> None:

@@ -3,6 +3,7 @@ a JobManager running operations in the background, and job updates on the event 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -25,11 +26,32 @@ class CondaPackExtApp(ExtensionApp):
     def initialize_settings(self):
         config = CondaPackExt(parent=self)
         self.job_manager = start_job_manager(self.serverapp, config)
+        threading.Thread(
+            target=self.clean_pack_folder,
+            args=(config.ads_config_dir,),
+            name="conda-pack-ext-clean",
+            daemon=True,
+        ).start()
         self.settings.update(
             conda_pack_ext_config=config,
             conda_pack_ext_ads_config_dir=config.ads_config_dir,
             conda_pack_ext_jobs=self.job_manager,
         )
+
+    def clean_pack_folder(self, ads_config_dir: str | None) -> None:
+        """Clean up the configured pack folder after installs a crash interrupted (in a
+        thread: the server starts meanwhile)."""
+        from ..cleanup import clean_pack_folder
+        from ..settings import load_settings
+
+        try:
+            settings = load_settings(ads_config_dir=ads_config_dir)
+            result = clean_pack_folder(settings)
+        except Exception as error:  # a bad config.ini or folder must not stop the server
+            self.log.warning("conda-pack-ext: no clean-up of the pack folder: %s", error)
+            return
+        if result["leftovers"] or result["stale_kernels"]:
+            self.log.info("conda-pack-ext: cleaned up %s", result)
 
     def initialize_handlers(self):
         setup_handlers(self.serverapp)

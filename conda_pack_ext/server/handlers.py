@@ -20,10 +20,13 @@ from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidInput, PackError
 from ..operations import validate_params
+from ..safe_yaml import MAX_DOCUMENT_BYTES, clip, shorten
 from ..settings import AUTH_MODES, CONFIG_KEYS, ENGINES, load_settings, write_config
 from ..status import status
 
 ROUTE_PREFIX = "conda-pack-ext"
+# room for an environment file (at most MAX_DOCUMENT_BYTES) escaped as JSON
+MAX_BODY_BYTES = 3 * MAX_DOCUMENT_BYTES
 JOB_ID = r"(?P<job_id>[A-Za-z0-9_-]+)"
 
 
@@ -46,15 +49,10 @@ class BaseHandler(APIHandler):
         """Run blocking work (disk, network) off the event loop."""
         return await tornado.ioloop.IOLoop.current().run_in_executor(None, function, *args)
 
-    def json_body(self) -> dict:
-        """The request's JSON object body; 400 for anything else."""
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError as error:
-            raise InvalidInput(f"the request body is not JSON: {error}") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the request body must be a JSON object")
-        return body
+    async def json_body(self) -> dict:
+        """The request's JSON object body, parsed in a thread (a large body would stall
+        every other request); 400 for anything else."""
+        return await self.in_thread(parse_json_body, self.request.body)
 
     def query_int(self, name: str, default: int | None = None, minimum: int = 0) -> int | None:
         value = self.get_query_argument(name, None)
@@ -63,7 +61,7 @@ class BaseHandler(APIHandler):
         try:
             number = int(value)
         except ValueError:
-            raise InvalidInput(f"{name} must be an integer, got {value!r}") from None
+            raise InvalidInput(f"{name} must be an integer, got {shorten(value)}") from None
         if number < minimum:
             raise InvalidInput(f"{name} must be at least {minimum}")
         return number
@@ -87,6 +85,22 @@ class BaseHandler(APIHandler):
             self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
+
+
+def parse_json_body(body: bytes | None) -> dict:
+    """A request body that must be a JSON object of bounded size."""
+    if body and len(body) > MAX_BODY_BYTES:
+        raise InvalidInput(
+            f"the request body is too large ({len(body)} bytes; at most {MAX_BODY_BYTES})",
+            "an environment file is a few kilobytes",
+        )
+    try:
+        parsed = json.loads(body or b"{}")
+    except (ValueError, RecursionError) as error:
+        raise InvalidInput(f"the request body is not JSON: {clip(str(error), 200)}") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return parsed
 
 
 class RecentAnswer:
@@ -163,7 +177,7 @@ class ConfigHandler(BaseHandler):
         container_image, docker_host; null or "" removes the key (back to the default).
         Other keys of the file are kept. Answers like GET.
         """
-        values = self.json_body()
+        values = await self.json_body()
         await self.in_thread(write_config, values, self.ads_config_dir)
         self.settings["conda_pack_ext_status"].clear()
         self.send_json(config_answer(self.load_settings()))
@@ -189,8 +203,10 @@ class EnvsHandler(BaseHandler):
         Answers {conda_pack_folder, store_uri, store_error, envs: [{slug, name, version,
         python, arch_type, size_mb, prefix, kernels, pack_uri, managed, create_date,
         description, pack: {path, sha256, size, size_mb, created} or null,
-        states: [built|installed, packed, published]}]}. store_error is set (and no env is
-        marked published) when the store's index could not be read.
+        states: [built|installed, packed, published]}], cleanup: {leftovers,
+        stale_kernels}}. store_error is set (and no env is marked published) when the
+        store's index could not be read. Listing changes nothing: cleanup names what the
+        `clean` job would remove.
         """
         folder = self.get_query_argument("conda_pack_folder", None)
         settings = self.load_settings(conda_pack_folder=folder)
@@ -201,7 +217,7 @@ class EnvsHandler(BaseHandler):
 def local_envs(settings) -> dict:
     """The pack folder's envs with their states: `installed` (from a pack) or `built`
     (created here), `packed` (a current pack file exists), `published` (in the store)."""
-    from ..install import list_local
+    from ..install import cleanup_report, list_local
 
     envs = list_local(settings)
     published, store_error = set(), None
@@ -225,6 +241,7 @@ def local_envs(settings) -> dict:
         "store_uri": settings.store_uri,
         "store_error": store_error,
         "envs": envs,
+        "cleanup": cleanup_report(settings),
     }
 
 
@@ -264,7 +281,7 @@ class PublishedHandler(BaseHandler):
         prefix = self.get_query_argument("prefix", None)
         rescan = self.get_query_argument("rescan", "0")
         if rescan not in ("0", "1", "true", "false"):
-            raise InvalidInput(f"rescan must be 0 or 1, got {rescan!r}")
+            raise InvalidInput(f"rescan must be 0 or 1, got {shorten(rescan)}")
         settings = self.load_settings(conda_pack_os_prefix=prefix)
         packs = await self.in_thread(list_published, settings, rescan in ("1", "true"))
         self.send_json({"store_uri": settings.store_uri, "packs": packs})
@@ -290,28 +307,37 @@ class JobsHandler(BaseHandler):
     async def post(self):
         """POST /conda-pack-ext/jobs: start an operation in the background.
 
-        Body: {kind: create|pack|install|uninstall|publish|unpublish, params: {...}}; params
-        are the CLI's long options with `_` (environment_file, name, version, gpu, engine,
-        conda_pack_folder, overwrite, slug, conda_pack_os_prefix, conda_uri, auth, oci_config,
-        oci_profile, os_endpoint, no_kernel...). environment_file is relative to the server's
+        Body: {kind: create|pack|install|uninstall|publish|unpublish|clean, params: {...}};
+        params are the CLI's long options with `_` (environment_file, name, version, gpu,
+        engine, conda_pack_folder, overwrite, slug, conda_pack_os_prefix, conda_uri, auth,
+        oci_config, oci_profile, os_endpoint, no_kernel, dry_run...); clean works on the
+        configured pack folder only. environment_file is relative to the server's
         root folder and must stay inside it; environment may carry the YAML text instead.
         Answers 202, Location: .../conda-pack-ext/jobs/<id>, and the job.
         400 for bad input, 409 when another job holds the slug.
         """
-        body = self.json_body()
-        kind = body.get("kind")
-        params = body.get("params", {})
+        body = await self.json_body()
+        # reads and validates the environment file: in a thread, as its size is the user's
+        job = await self.in_thread(self._submit, body.get("kind"), body.get("params", {}))
+        location = url_path_join(self.base_url, ROUTE_PREFIX, "jobs", job.id)
+        self.set_header("Location", location)
+        self.send_json(self.jobs.snapshot(job), status=202)
+
+    def _submit(self, kind, params):
+        """Validate the job and queue it; its temporary files go if it is refused."""
         validate_params(kind, params)
+        if kind == "clean" and params.get("conda_pack_folder"):
+            raise InvalidInput(
+                "clean works on the configured pack folder only",
+                "leave out conda_pack_folder (the command line's `clean` takes any folder)",
+            )
         run_params, temp_paths = self._prepare_params(kind, params)
         try:
-            job = self.jobs.submit(kind, params, run_params=run_params, temp_paths=temp_paths)
+            return self.jobs.submit(kind, params, run_params=run_params, temp_paths=temp_paths)
         except BaseException:
             for path in temp_paths:
                 shutil.rmtree(path, ignore_errors=True)
             raise
-        location = url_path_join(self.base_url, ROUTE_PREFIX, "jobs", job.id)
-        self.set_header("Location", location)
-        self.send_json(self.jobs.snapshot(job), status=202)
 
     def _prepare_params(self, kind: str, params: dict) -> tuple[dict, list[str]]:
         """Resolve environment_file inside the root folder, or write environment text to a
@@ -351,11 +377,13 @@ def resolve_inside(root: Path, relative: str) -> Path:
     path = (root / relative.lstrip("/")).resolve()
     if not path.is_relative_to(root):
         raise InvalidInput(
-            f"environment_file {relative!r} is outside the server's root folder",
+            f"environment_file {shorten(relative)} is outside the server's root folder",
             "choose a file inside the folder the file browser shows",
         )
     if not path.is_file():
-        raise InvalidInput(f"environment_file {relative!r} is not a file in the server's root")
+        raise InvalidInput(
+            f"environment_file {shorten(relative)} is not a file in the server's root"
+        )
     return path
 
 

@@ -126,7 +126,8 @@ export function describeJob(job: IJob, trans: TranslationBundle): string {
     install: trans.__('Install'),
     uninstall: trans.__('Uninstall'),
     publish: trans.__('Publish'),
-    unpublish: trans.__('Unpublish')
+    unpublish: trans.__('Unpublish'),
+    clean: trans.__('Clean up')
   };
   const what =
     job.slug ||

@@ -51,7 +51,7 @@ def ship_kernelspecs(prefix: Path) -> None:
     (shipped / SHIPPED_KERNEL).mkdir()
     (shipped / SHIPPED_KERNEL / "kernel.json").write_text(
         json.dumps({"argv": launcher, "display_name": "Echo", "language": "python",
-                    "env": {"CPE_SHIPPED_KERNEL": "yes"}})
+                    "env": {"MPLBACKEND": "agg"}})
     )  # fmt: skip
     (shipped / SHIPPED_KERNEL / "logo-64x64.png").write_bytes(b"\x89PNG\r\n\x1a\n")
 
