@@ -139,3 +139,34 @@ async def test_percent_signs_round_trip_through_put_config(jp_fetch, config_ini)
     status = json.loads((await jp_fetch("conda-pack-ext", "status")).body)
     assert status["conda_pack_folder"] == "/data/100%"
     assert ads_reads(config_ini)["conda_pack_folder"] == "/data/100%"
+
+
+def test_ads_spellings_of_the_config_folder_and_debug_flags(capsys, tmp_path):
+    folder = tmp_path / "elsewhere"
+    cli_json(capsys, "configure", "--ads-config", str(folder), "-p", "oci://b@n/after", "-d")
+    assert ads_reads(folder / "config.ini")["conda_pack_os_prefix"] == "oci://b@n/after"
+    before = cli_json(capsys, "--ads-config", str(folder), "status", "--debug")
+    assert before["store_uri"] == "oci://b@n/after"
+    (folder / "config.ini").write_text("[OCI]\n[CONDA]\n[CONDA_PACK_EXT]\nparallelism = x\n")
+    error = cli_error(capsys, "status", "--ads-config", str(folder), "-d")
+    assert "Traceback" in error and "parallelism must be an integer" in error
+
+
+def test_the_command_line_defaults_to_ads_version_and_the_manifest_version_wins(tmp_path):
+    from conda_pack_ext.cli import build_parser
+    from conda_pack_ext.cli.common import operation_params
+    from conda_pack_ext.envfile import load_env_file, resolve_identity
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: foo\ndependencies: [python]\n")
+    versioned = tmp_path / "versioned.yaml"
+    versioned.write_text("dependencies: [python]\nmanifest: {name: foo, version: '2.0'}\n")
+    for command in ("create", "publish"):
+        args = build_parser().parse_args([command, "-f", str(plain), "-n", "foo"])
+        params = operation_params(args, ("name", "version", "default_version"))
+        identity = resolve_identity(load_env_file(plain), **params)
+        assert identity.slug == "foo_v1"  # as `ads opctl conda create -n foo -f ...`
+    # the panel and REST default stays odsc's 1.0
+    assert resolve_identity(load_env_file(plain)).slug == "foo_v1_0"
+    # ADS would say foo_v1 here but put the object under .../foo/2.0/: we say foo_v2_0
+    assert resolve_identity(load_env_file(versioned), default_version="1").slug == "foo_v2_0"

@@ -27,7 +27,16 @@ from .oci_store import OciStore, parse_oci_uri
 
 HASH_CHUNK = 8 << 20
 # params of publish that belong to creating the env (publish -f)
-CREATE_PARAMS = ("environment_file", "environment", "name", "version", "gpu", "no_kernel", "image")
+CREATE_PARAMS = (
+    "environment_file",
+    "environment",
+    "name",
+    "version",
+    "default_version",
+    "gpu",
+    "no_kernel",
+    "image",
+)
 
 
 @dataclass
