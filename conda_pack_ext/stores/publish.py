@@ -4,6 +4,12 @@ The store is `settings.store_uri`: `oci://bucket@namespace/prefix` or a folder. 
 laid out and described exactly as ADS does (object name, `manifest` metadata), with our
 `sha256` and `size_mb` in the manifest and an index beside them (index.py). Packs that
 ADS published have no index entry: a rescan finds them.
+
+A `sha256` in the metadata is trusted only beside `size_bytes` equal to the object's size.
+ADS publishes the env's `<slug>_manifest.yaml` as the metadata, replacing only slug,
+create_date, size_mb, pack_path and pack_uri: a `sha256` that the file carries (we record
+it there at pack and install) then names another tarball. Only our publish writes
+`size_bytes`, and never into that file.
 """
 
 from __future__ import annotations
@@ -123,6 +129,7 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
             "pack_path": key,
             "pack_uri": store.object_uri(key),
             "sha256": sha256,
+            "size_bytes": size,
         }
     )
     progress.check_cancelled()
@@ -256,6 +263,16 @@ def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
     return update_index(store, change)
 
 
+def trusted_sha256(manifest: dict | None, size: int | None) -> str | None:
+    """The metadata's sha256 if it provably describes this object (see the module's
+    docstring), else None."""
+    manifest = manifest or {}
+    recorded = manifest.get("size_bytes")
+    if manifest.get("sha256") and size is not None and str(recorded) == str(size):
+        return str(manifest["sha256"])
+    return None
+
+
 def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | None:
     manifest = info.manifest
     slug = posixpath.basename(info.key)
@@ -270,7 +287,7 @@ def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | 
         manifest,
         path=info.key,
         uri=store.object_uri(info.key),
-        sha256=manifest.get("sha256"),
+        sha256=trusted_sha256(manifest, info.size),
         size=info.size,
         published=published,
     )
@@ -290,7 +307,7 @@ def _source(store: PackStore, key: str, slug: str | None) -> StorePackSource | N
         key=key,
         uri=store.object_uri(key),
         size=info.size,
-        sha256=manifest.get("sha256"),
+        sha256=trusted_sha256(manifest, info.size),
         slug=slug,
         manifest=info.manifest,
     )
