@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..envfile import ADS_CLI_DEFAULT_VERSION
+from ..operations import CREATE_PARAMS
 from ..pack import DEFAULT_COMPRESS_LEVEL
 from ..settings import ENGINES
 from .common import emit, finish_command, operation_params, run_cli_operation
@@ -66,16 +67,7 @@ def add_build_flags(parser) -> None:
     )
 
 
-CREATE_FLAGS = (
-    "environment_file",
-    "name",
-    "version",
-    "default_version",
-    "gpu",
-    "overwrite",
-    "no_kernel",
-    "image",
-)
+CREATE_FLAGS = tuple(sorted(CREATE_PARAMS))  # operation_params skips those without a flag
 PACK_FLAGS = ("slug", "compress_level", "overwrite")
 
 

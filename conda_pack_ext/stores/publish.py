@@ -25,6 +25,7 @@ from pathlib import Path
 from ..envfile import validate_slug
 from ..errors import Conflict, InvalidInput, NotFound
 from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from ..operations import CREATE_PARAMS
 from ..progress import Progress
 from ..settings import Settings
 from .base import PackStore, open_store
@@ -32,17 +33,6 @@ from .index import entries, make_entry, remove_paths, update_index, upsert
 from .oci_store import OciStore, parse_oci_uri
 
 HASH_CHUNK = 8 << 20
-# params of publish that belong to creating the env (publish -f)
-CREATE_PARAMS = (
-    "environment_file",
-    "environment",
-    "name",
-    "version",
-    "default_version",
-    "gpu",
-    "no_kernel",
-    "image",
-)
 
 
 @dataclass
