@@ -159,17 +159,21 @@ def test_ours_publishes_and_ads_installs_after_ads_rewrote_the_config(
     assert run_in_kernel(installed["kernels"][0], RUN_PREFIX).strip() == installed["prefix"]
 
 
-def test_both_follow_the_ml_job_config_prefix(
-    ads, ads_config, configured, conda_channel, tmp_path, capsys
+def test_after_a_partial_configure_both_follow_the_ml_job_config_prefix(
+    ads, ads_config, oci_config_file, conda_channel, tmp_path, capsys
 ):
+    cli_json(capsys, "configure", "-p", PREFIX)  # alone, this once left a file ADS crashed on
     (ads_config / "ml_job_config.ini").write_text(
         f"[DEFAULT]\ncompartment_id = ocid1.compartment..x\nconda_pack_os_prefix = {PREFIX}/jobs\n"
     )
+    folder = ("--conda-pack-folder", str(tmp_path / "conda"))
+    oci = ("--oci-config", str(oci_config_file), "--oci-profile", "DEFAULT", "-a", "api_key")
     source = env_file(tmp_path, "jobsenv", conda_channel)
-    ads.run("conda", "create", "-f", str(source), "--ads-config", str(ads_config))
-    ads.run("conda", "publish", "-s", "jobsenv_v1", "--ads-config", str(ads_config))
+    ads.run("conda", "create", "-f", str(source), *folder, "--ads-config", str(ads_config))
+    ads.run("conda", "publish", "-s", "jobsenv_v1", *folder, *oci, "--ads-config", str(ads_config))
     assert cli_json(capsys, "status")["store_uri"] == f"{PREFIX}/jobs"
     installed = cli_json(
-        capsys, "install", "-s", "jobsenv_v1", "--conda-pack-folder", str(tmp_path / "j")
-    )
+        capsys, "install", "-s", "jobsenv_v1", "--conda-pack-folder", str(tmp_path / "j"),
+        *oci, "--os-endpoint", ads.endpoint,
+    )  # fmt: skip
     assert installed["pack_uri"] == f"{PREFIX}/jobs/cpu/jobsenv/1/jobsenv_v1"
