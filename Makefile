@@ -71,6 +71,17 @@ podman-service: system-deps
 	    || { echo "podman service did not start:"; cat /tmp/podman-service.log; exit 1; }; \
 	fi
 
+# Oracle's own ADS CLI, in a virtual environment of its own, for the tests that prove packs
+# and config files move both ways between ADS and us (tests/test_ads_roundtrip.py).
+ADS_VENV ?= .venv-ads
+ADS_VERSION := 2.16.1
+$(ADS_VENV)/.installed:
+	$(PYTHON) -m venv $(ADS_VENV)
+	$(ADS_VENV)/bin/python -m pip install -q "oracle-ads[opctl]==$(ADS_VERSION)"
+	touch $@
+
+ads-venv: $(ADS_VENV)/.installed
+
 ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/jlpm install
 	touch $@
@@ -85,9 +96,11 @@ lint: setup
 	$(BIN)/ruff format --check conda_pack_ext tests bench
 	$(BIN)/jlpm run lint:check
 
-# The container tests fail (instead of skipping) when no engine answers: CI must run them.
-pytest: setup system-deps podman-service
+# The container and ADS tests fail (instead of skipping) when their engine or ADS is missing:
+# CI must run them.
+pytest: setup system-deps podman-service ads-venv
 	DOCKER_HOST=$${DOCKER_HOST:-unix://$(PODMAN_SOCKET)} CONDA_PACK_EXT_REQUIRE_CONTAINERS=1 \
+	  CONDA_PACK_EXT_ADS=$(abspath $(ADS_VENV))/bin/ads CONDA_PACK_EXT_REQUIRE_ADS=1 \
 	  $(BIN)/python -m pytest tests
 
 jest: setup
@@ -121,4 +134,4 @@ bench: setup
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/store.py
 
-.PHONY: help setup system-deps podman-service lab lint pytest jest ui-test test bench
+.PHONY: help setup system-deps podman-service ads-venv lab lint pytest jest ui-test test bench

@@ -61,6 +61,7 @@ def create_env(
     environment: str | None = None,
     name: str | None = None,
     version: str | None = None,
+    default_version: str | None = None,
     gpu: bool = False,
     overwrite: bool = False,
     no_kernel: bool = False,
@@ -81,7 +82,7 @@ def create_env(
     progress = progress or Progress()
     started = time.monotonic()
     env = _load(environment_file, environment)
-    identity = resolve_identity(env, name, version)
+    identity = resolve_identity(env, name, version, default_version)
     engine = (engine or settings.engine or "auto").strip()
     if engine not in ENGINES:
         raise InvalidInput(f"unknown engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
@@ -183,6 +184,7 @@ def create_operation(params: dict, settings: Settings, progress: Progress) -> di
         environment=params.get("environment"),
         name=params.get("name"),
         version=params.get("version"),
+        default_version=params.get("default_version"),
         gpu=bool(params.get("gpu")),
         overwrite=bool(params.get("overwrite")),
         no_kernel=bool(params.get("no_kernel")),

@@ -13,7 +13,8 @@ from typing import NamedTuple
 from .errors import InvalidInput, NotFound
 from .safe_yaml import load_yaml, read_yaml_file, shorten
 
-DEFAULT_VERSION = "1.0"  # odsc's default; ADS's own CLI defaults to "1"
+DEFAULT_VERSION = "1.0"  # odsc's default, proposed by the panel
+ADS_CLI_DEFAULT_VERSION = "1"  # ADS's command line default, which ours follows
 # ADS refuses these in a slug; path separators and dot-names are refused for safety.
 FORBIDDEN_SLUG_CHARACTERS = "@#$%^&*/\\"
 MAX_SLUG_BYTES = 200  # leaves room for "<slug>_manifest.yaml" and ".<slug>.previous"
@@ -205,9 +206,17 @@ def validate_slug(slug) -> str:
     return slug
 
 
-def resolve_identity(env: EnvFile, name: str | None = None, version: str | None = None) -> Identity:
+def resolve_identity(
+    env: EnvFile,
+    name: str | None = None,
+    version: str | None = None,
+    default_version: str | None = None,
+) -> Identity:
     """Name: `name`, else manifest.name, else the file's `name:`. Version: `version`, else
-    manifest.version, else 1.0. Slug: manifest.slug, else ADS's rule; always validated."""
+    manifest.version, else `default_version` (1.0 unless given; the CLI gives ADS's 1).
+    Slug: manifest.slug, else ADS's rule; always validated. Unlike ADS, which names the slug
+    after its -v default even when the manifest has a version, the slug always names the
+    version that the manifest and the object path carry."""
     manifest = env.manifest
     name = _text(name) or _text(manifest.get("name")) or _text(env.data.get("name"))
     if not name:
@@ -215,7 +224,12 @@ def resolve_identity(env: EnvFile, name: str | None = None, version: str | None 
             f"no environment name: {env.source} has neither manifest.name nor name",
             "pass -n/--name, or add 'name:' to the file",
         )
-    version = _text(version) or _text(manifest.get("version")) or DEFAULT_VERSION
+    version = (
+        _text(version)
+        or _text(manifest.get("version"))
+        or _text(default_version)
+        or DEFAULT_VERSION
+    )
     slug = _text(manifest.get("slug")) or make_slug(name, version)
     return Identity(name=name, version=version, slug=validate_slug(slug))
 

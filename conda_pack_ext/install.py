@@ -171,8 +171,8 @@ def install_pack(
     `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`."""
     progress = progress or Progress()
     started = time.monotonic()
-    # the user's --sha256 and the store's metadata must both hold when both are given
-    expected = {_checked_sha256(v) for v in (expected_sha256, source.sha256) if v}
+    # the user's --sha256 decides alone; else the store's metadata, when it is trusted
+    expected = {_checked_sha256(expected_sha256 or source.sha256)} - {None}
     folder = settings.pack_folder
     folder.mkdir(parents=True, exist_ok=True)
     if source.slug:
@@ -352,6 +352,7 @@ def _record_install(staging: Path, document: dict, slug: str, source: PackSource
     info.setdefault("size_mb", round(extracted.compressed_bytes / 2**20, 2))  # as `pack` does
     info["pack_uri"] = source.uri
     info["sha256"] = extracted.sha256
+    info.pop("size_bytes", None)  # only a publish says which object a sha256 is of
     for stray in staging.glob("*_manifest.yaml"):
         if stray.name != f"{slug}_manifest.yaml":
             stray.unlink()

@@ -238,7 +238,10 @@ def job_slug(kind: str, params: dict) -> str | None:
         return slug_from_filename(name) if name else None
     if kind in JOB_KINDS_WITH_ENV_FILE and params.get("environment_file"):
         env = load_env_file(params["environment_file"])
-        return resolve_identity(env, params.get("name"), params.get("version")).slug
+        identity = resolve_identity(
+            env, params.get("name"), params.get("version"), params.get("default_version")
+        )
+        return identity.slug
     return None
 
 

@@ -33,7 +33,7 @@ MANIFEST_VERSION = "1.0"
 ADS_DATE_FORMAT = "%a, %b %d, %Y, %H:%M:%S %Z UTC"
 CREATED_BY = f"conda-pack-ext {__version__}"
 # Manifest fields that describe one pack file rather than the environment.
-PACK_FIELDS = ("size_mb", "sha256")
+PACK_FIELDS = ("size_mb", "sha256", "size_bytes")
 # how often a waiting operation tries the slug's lock again
 LOCK_POLL_SECONDS = 0.1
 

@@ -46,6 +46,7 @@ CREATE_PARAMS = {
     "environment",
     "name",
     "version",
+    "default_version",
     "gpu",
     "overwrite",
     "no_kernel",

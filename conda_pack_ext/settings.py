@@ -1,19 +1,19 @@
-"""Settings in effect: flags, else `~/.ads_ops/config.ini` (ADS's file), else ADS's defaults.
+"""Settings in effect, in ADS's order: flags, else `~/.ads_ops/ml_job_config.ini` [profile]
+(its conda_pack_os_prefix), else `~/.ads_ops/config.ini`, else ADS's defaults.
 
-ADS's keys are kept as ADS writes them; ours sit beside them in the same sections so that
-ADS, which ignores unknown keys, keeps reading the file.
+ADS's files are read and written by ads_config.py, so that ADS keeps reading them.
 """
 
 from __future__ import annotations
 
-import configparser
 import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 
+from . import ads_config
+from .ads_config import CONFIG_KEYS  # noqa: F401  (the settings config.ini may hold)
 from .errors import InvalidInput
 from .notebook_session import SESSION_PACK_FOLDER, in_notebook_session
 
@@ -21,22 +21,6 @@ AUTH_MODES = ("api_key", "resource_principal", "instance_principal", "security_t
 ENGINES = ("auto", "rattler", "conda", "mamba", "micromamba", "container")
 # ADS switches to resource principals inside these OCI services.
 OCI_RUNTIME_VARIABLES = ("JOB_RUN_OCID", "NB_SESSION_OCID", "DATAFLOW_RUN_ID", "PIPELINE_RUN_OCID")
-
-# setting name -> (config section, config key)
-CONFIG_KEYS = {
-    "oci_config": ("OCI", "oci_config"),
-    "oci_profile": ("OCI", "oci_profile"),
-    "auth": ("OCI", "auth"),
-    "os_endpoint": ("OCI", "os_endpoint"),
-    "part_size_mb": ("OCI", "part_size_mb"),
-    "parallelism": ("OCI", "parallelism"),
-    "conda_pack_folder": ("CONDA", "conda_pack_folder"),
-    "conda_pack_os_prefix": ("CONDA", "conda_pack_os_prefix"),
-    "engine": ("CONDA", "engine"),
-    "container_image": ("CONDA", "container_image"),
-    "docker_host": ("CONDA", "docker_host"),
-    "service_index": ("CONDA", "service_index"),
-}
 
 
 def default_ads_config_dir() -> Path:
@@ -75,7 +59,7 @@ class Settings:
     # where Oracle's service pack index is; empty: the region's (service_packs.py)
     service_index: str = ""
     ads_config_dir: str = field(default_factory=lambda: str(default_ads_config_dir()))
-    # where each value came from: "flag", "config" or "default"
+    # where each value came from: "flag", "ml_job_config", "config" or "default"
     sources: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -127,34 +111,31 @@ class Settings:
                 raise InvalidInput(f"{name} must be a positive integer")
 
 
-def _coerce(name: str, value):
+def _coerce(name: str, value, where: str = ""):
     kind = type(getattr(Settings, name, ""))
     if kind is int:
         try:
             return int(value)
         except (TypeError, ValueError):
+            if where:
+                raise InvalidInput(
+                    f"{name} must be an integer, got {value!r} ({where})",
+                    "ConfigParser keeps a comment on the same line in the value: "
+                    "put comments on lines of their own",
+                ) from None
             raise InvalidInput(f"{name} must be an integer, got {value!r}") from None
     return str(value)
 
 
 def read_config(config_dir: str | os.PathLike | None = None) -> dict:
     """The values set in ADS's config.ini, by setting name."""
-    path = Path(config_dir or default_ads_config_dir()).expanduser() / "config.ini"
-    parser = configparser.ConfigParser()
-    if path.exists():
-        try:
-            parser.read(path)
-        except configparser.Error as error:
-            raise InvalidInput(f"cannot read {path}: {error}", "fix or delete the file") from None
-    values = {}
-    for name, (section, key) in CONFIG_KEYS.items():
-        if parser.has_option(section, key) and parser.get(section, key).strip():
-            values[name] = _coerce(name, parser.get(section, key).strip())
-    return values
+    found = ads_config.read_config(config_dir or default_ads_config_dir())
+    return {name: _coerce(name, value, where) for name, (value, where) in found.items()}
 
 
 def load_settings(ads_config_dir: str | None = None, **flags) -> Settings:
-    """Settings from flags (None means unset), else the config file, else defaults."""
+    """Settings from flags (None means unset), else ml_job_config.ini's profile (its
+    conda_pack_os_prefix), else config.ini, else defaults: ADS's precedence."""
     settings = Settings()
     if ads_config_dir:
         settings.ads_config_dir = str(ads_config_dir)
@@ -170,31 +151,23 @@ def load_settings(ads_config_dir: str | None = None, **flags) -> Settings:
             settings.sources[f.name] = "config"
         else:
             settings.sources[f.name] = "default"
+    jobs = ads_config.read_jobs_config(
+        settings.ads_config_dir, settings.auth_mode, settings.oci_profile
+    )
+    for name, (value, _where) in jobs.items():
+        if settings.sources[name] != "flag":
+            setattr(settings, name, value)
+            settings.sources[name] = "ml_job_config"
     settings.validate()
     return settings
 
 
 def write_config(values: dict, ads_config_dir: str | None = None) -> Path:
-    """Write settings into ADS's config.ini, keeping keys we do not know; atomic replace."""
+    """Write settings into ADS's config.ini, keeping keys we do not know and leaving a file
+    ADS reads (ads_config.write_config)."""
     unknown = set(values) - set(CONFIG_KEYS)
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(sorted(unknown))}")
     candidate = Settings(**{k: _coerce(k, v) for k, v in values.items() if v is not None})
     candidate.validate()
-    path = Path(ads_config_dir or default_ads_config_dir()).expanduser() / "config.ini"
-    parser = configparser.ConfigParser()
-    if path.exists():
-        parser.read(path)
-    for name, value in values.items():
-        section, key = CONFIG_KEYS[name]
-        if not parser.has_section(section):
-            parser.add_section(section)
-        if value is None or value == "":
-            parser.remove_option(section, key)
-        else:
-            parser.set(section, key, str(value))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as out:
-        parser.write(out)
-    os.replace(out.name, path)
-    return path
+    return ads_config.write_config(values, ads_config_dir or default_ads_config_dir())

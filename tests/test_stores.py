@@ -221,9 +221,9 @@ def test_configure_writes_ads_config_file(tmp_path, capsys):
     parser.read(tmp_path / "ads_ops" / "config.ini")
     assert parser["CONDA"]["conda_pack_os_prefix"] == "oci://bucket@ns/prefix"
     assert parser["CONDA"]["conda_pack_folder"] == str(tmp_path / "conda")
-    assert dict(parser["OCI"]) == {
-        "auth": "resource_principal",
-        "oci_profile": "OTHER",
+    assert dict(parser["OCI"]) == {"auth": "resource_principal", "oci_profile": "OTHER"}
+    # ours apart from [OCI], which `ads opctl configure` rewrites wholesale
+    assert dict(parser["CONDA_PACK_EXT"]) == {
         "os_endpoint": "http://127.0.0.1:1",
         "parallelism": "4",
     }

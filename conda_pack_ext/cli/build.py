@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..envfile import ADS_CLI_DEFAULT_VERSION
 from ..errors import InvalidInput
+from ..operations import CREATE_PARAMS
 from ..pack import DEFAULT_COMPRESS_LEVEL
 from ..settings import ENGINES
 from .common import emit, finish_command, operation_params, run_cli_operation
@@ -48,7 +50,12 @@ def add_build_flags(parser) -> None:
     and the container engine's image and address (`--engine container`). Shared by
     `create` and `publish -f`."""
     parser.add_argument("-n", "--name", help="environment name (default: manifest.name, name)")
-    parser.add_argument("-v", "--version", help="environment version (default 1.0)")
+    parser.add_argument(
+        "-v",
+        "--version",
+        help=f"environment version (default: manifest.version, else {ADS_CLI_DEFAULT_VERSION} as in ADS)",
+    )
+    parser.set_defaults(default_version=ADS_CLI_DEFAULT_VERSION)
     parser.add_argument("-g", "--gpu", action="store_true", help="mark the pack as GPU")
     parser.add_argument(
         "--engine",
@@ -66,7 +73,7 @@ def add_build_flags(parser) -> None:
     )
 
 
-CREATE_FLAGS = ("environment_file", "name", "version", "gpu", "overwrite", "no_kernel", "image")
+CREATE_FLAGS = tuple(sorted(CREATE_PARAMS))  # operation_params skips those without a flag
 PACK_FLAGS = ("slug", "compress_level", "overwrite")
 
 

@@ -3,6 +3,7 @@ with progress on stderr and Ctrl-C as cancel, JSON output."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import signal
@@ -46,6 +47,18 @@ def add_store_flags(parser) -> None:
     parser.add_argument("--os-endpoint", metavar="URL", help="Object Storage endpoint URL")
 
 
+def add_ads_flags(parser) -> None:
+    """ADS's `--ads-config` (after the verb, as ADS takes it; before it works too) and
+    `-d/--debug` (a traceback with errors)."""
+    parser.add_argument(
+        "--ads-config",
+        metavar="DIR",
+        default=argparse.SUPPRESS,  # keep a value given before the verb
+        help="folder holding ADS's config.ini (default ~/.ads_ops)",
+    )
+    parser.add_argument("-d", "--debug", action="store_true", help="show tracebacks of errors")
+
+
 def finish_command(parser, handler, *, folder: bool = True, store: bool = False) -> None:
     """End a command's flags the same way everywhere (pack folder, store and auth, --json)
     and set the function that runs it."""
@@ -54,6 +67,7 @@ def finish_command(parser, handler, *, folder: bool = True, store: bool = False)
     if store:
         add_store_flags(parser)
     add_json_flag(parser)
+    add_ads_flags(parser)
     parser.set_defaults(handler=handler)
 
 

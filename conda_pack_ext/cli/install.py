@@ -11,10 +11,16 @@ def register(subparsers) -> None:
     install = subparsers.add_parser(
         "install",
         help="install a pack into the pack folder and register its kernels",
-        description="Install a pack from a file (-u) or, by slug (-s), from the store.",
+        description="Install a pack from its URI (-u: oci://, a path or file://) or, by slug "
+        "(-s), from the store.",
     )
     source = install.add_mutually_exclusive_group(required=True)
-    source.add_argument("-u", "--conda-uri", metavar="URI", help="pack file: path or file:// URL")
+    source.add_argument(
+        "-u",
+        "--conda-uri",
+        metavar="URI",
+        help="the pack: oci://bucket@namespace/path/slug, a path or a file:// URL",
+    )
     source.add_argument("-s", "--slug", help="slug of a published pack")
     install.add_argument(
         "-o", "--overwrite", action="store_true", help="replace an installed env of that slug"

@@ -42,8 +42,7 @@ def make_entry(
     entry = {k: v for k, v in manifest.items() if v not in (None, "", [], {})}
     entry.update(path=path, uri=uri, size=size, published=published)
     entry.setdefault("pack_uri", uri)
-    if sha256:
-        entry["sha256"] = sha256
+    entry["sha256"] = sha256 or None  # not the manifest's own: it may be stale (publish.py)
     for name in ENTRY_FIELDS:
         entry.setdefault(name, None)
     return entry

@@ -4,6 +4,12 @@ The store is `settings.store_uri`: `oci://bucket@namespace/prefix` or a folder. 
 laid out and described exactly as ADS does (object name, `manifest` metadata), with our
 `sha256` and `size_mb` in the manifest and an index beside them (index.py). Packs that
 ADS published have no index entry: a rescan finds them.
+
+A `sha256` in the metadata is trusted only beside `size_bytes` equal to the object's size.
+ADS publishes the env's `<slug>_manifest.yaml` as the metadata, replacing only slug,
+create_date, size_mb, pack_path and pack_uri: a `sha256` that the file carries (we record
+it there at pack and install) then names another tarball. Only our publish writes
+`size_bytes`, and never into that file.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from ..envfile import validate_slug
 from ..errors import Conflict, InvalidInput, NotFound
 from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from ..operations import CREATE_PARAMS
 from ..pack_lock import delete_companions, is_companion_key, upload_companions
 from ..progress import Progress
 from ..settings import Settings
@@ -27,8 +34,6 @@ from .index import entries, make_entry, remove_paths, update_index, upsert
 from .oci_store import OciStore, parse_oci_uri
 
 HASH_CHUNK = 8 << 20
-# params of publish that belong to creating the env (publish -f)
-CREATE_PARAMS = ("environment_file", "environment", "name", "version", "gpu", "no_kernel", "image")
 
 
 @dataclass
@@ -115,6 +120,7 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
             "pack_path": key,
             "pack_uri": store.object_uri(key),
             "sha256": sha256,
+            "size_bytes": size,
         }
     )
     progress.check_cancelled()
@@ -252,6 +258,16 @@ def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
     return update_index(store, change)
 
 
+def trusted_sha256(manifest: dict | None, size: int | None) -> str | None:
+    """The metadata's sha256 if it provably describes this object (see the module's
+    docstring), else None."""
+    manifest = manifest or {}
+    recorded = manifest.get("size_bytes")
+    if manifest.get("sha256") and size is not None and str(recorded) == str(size):
+        return str(manifest["sha256"])
+    return None
+
+
 def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | None:
     manifest = info.manifest
     slug = posixpath.basename(info.key)
@@ -266,7 +282,7 @@ def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | 
         manifest,
         path=info.key,
         uri=store.object_uri(info.key),
-        sha256=manifest.get("sha256"),
+        sha256=trusted_sha256(manifest, info.size),
         size=info.size,
         published=published,
     )
@@ -286,7 +302,7 @@ def _source(store: PackStore, key: str, slug: str | None) -> StorePackSource | N
         key=key,
         uri=store.object_uri(key),
         size=info.size,
-        sha256=manifest.get("sha256"),
+        sha256=trusted_sha256(manifest, info.size),
         slug=slug,
         manifest=info.manifest,
     )
