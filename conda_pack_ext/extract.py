@@ -36,8 +36,9 @@ from pathlib import Path, PurePosixPath
 from isal import igzip_threaded, isal_zlib
 
 from .errors import InvalidInput, PackError
+from .extract_limits import NameLimits, UnpackBudget, default_limit
 from .progress import Progress
-from .tar_reader import TarReader, UnsupportedMember
+from .tar_reader import BLOCK, TarReader, UnsupportedMember
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
@@ -48,8 +49,10 @@ SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
 # Files up to this size are read into memory and written by a writer thread; larger ones
 # are streamed to disk by the reading thread.
 THREADED_FILE_LIMIT = 32 << 20
-# At most this many bytes of file contents wait for a writer thread.
+# At most this many bytes of file contents wait for a writer thread; each file also counts
+# for its path and bookkeeping, so that a flood of empty files is bounded too.
 MAX_BYTES_IN_FLIGHT = 64 << 20
+FILE_COST = 1024
 # Small files are handed to the writers in batches of this many files or bytes.
 BATCH_FILES = 32
 BATCH_BYTES = 1 << 20
@@ -141,9 +144,12 @@ def open_decompressed(stream: io.BufferedReader):
     )
 
 
-def checked_name(member: tarfile.TarInfo) -> str:
+def checked_name(member: tarfile.TarInfo, limits: NameLimits) -> str:
     """The member's normalized relative name, after refusing what could escape or harm."""
     name = member.name
+    too_long = limits.problem(name) or (member.linkname and limits.problem(member.linkname))
+    if too_long:
+        raise UnsafeMember(name[:200] + "..." if len(name) > 200 else name, too_long)
     parts = PurePosixPath(name).parts
     if name.startswith("/") or (parts and parts[0].endswith(":")):
         raise UnsafeMember(name, "absolute path")
@@ -183,10 +189,11 @@ class _Batch:
     """Small files written together by one writer thread: one hand-over per batch instead
     of one per file keeps the reading thread's share of the work small."""
 
-    __slots__ = ("files", "size", "future")
+    __slots__ = ("files", "paths", "size", "future")
 
     def __init__(self):
         self.files: list[tuple[str, bytes, int, float]] | None = []
+        self.paths: list[str] = []
         self.size = 0
         self.future: Future | None = None
 
@@ -233,13 +240,22 @@ class TreeWriter:
                 self._made[path] = kind
 
     def _real_dir(self, name: str, member: str) -> str:
-        """The real path of directory `name`, created if missing; refuses one reached
-        through a symlink that leads out of the root."""
+        """The real path of directory `name`, created if missing with its missing parents;
+        refuses one reached through a symlink that leads out of the root."""
         known = self._dirs.get(name)
         if known is not None:
             return known
-        parent, base = posixpath.split(name)
-        path = os.path.join(self._real_dir(parent, member), base)
+        missing = []  # names from `name` up to the nearest known directory
+        parent = name
+        while (path := self._dirs.get(parent)) is None:
+            missing.append(parent)
+            parent = posixpath.dirname(parent)
+        for below in reversed(missing):
+            path = self._one_dir(below, os.path.join(path, posixpath.basename(below)), member)
+        return path
+
+    def _one_dir(self, name: str, path: str, member: str) -> str:
+        """Make directory `name` at `path` (its parent exists) unless it is there."""
         kind = self._kind(path)
         if kind is None:
             try:
@@ -303,14 +319,18 @@ class TreeWriter:
             self._record(path, FILE)
             return
         data = archive.read_data()
-        size = len(data)
-        while self._in_flight and self._in_flight_bytes + size > MAX_BYTES_IN_FLIGHT:
+        cost = len(data) + FILE_COST
+        while self._in_flight and self._in_flight_bytes + cost > MAX_BYTES_IN_FLIGHT:
             done = self._in_flight.popleft()
             done.future.result()
             self._in_flight_bytes -= done.size
+            for written in done.paths:
+                if self._pending.get(written) is done:
+                    del self._pending[written]
         batch = self._batch
         batch.files.append((path, data, mode, mtime))
-        batch.size += size
+        batch.paths.append(path)
+        batch.size += cost
         self._pending[path] = batch
         self._record(path, FILE)
         if batch.size >= BATCH_BYTES or len(batch.files) >= BATCH_FILES:
@@ -330,14 +350,17 @@ class TreeWriter:
         resolved = os.path.realpath(os.path.join(os.path.dirname(path), member.linkname))
         if not self._inside(resolved):
             raise UnsafeMember(member.name, f"link to {member.linkname!r} leaves the environment")
+        replaces_link = self._kind(path) == LINK
         self._make_room(path)
         os.symlink(member.linkname, path)
         self._record(path, LINK)
         self._symlinks.add(name)
-        # directories reached through this name must be resolved again
-        self._dirs = {
-            d: real for d, real in self._dirs.items() if d != name and not d.startswith(name + "/")
-        }
+        if replaces_link:  # directories reached through the old link must be found again
+            self._dirs = {
+                d: real
+                for d, real in self._dirs.items()
+                if d != name and not d.startswith(name + "/")
+            }
 
     def _add_hardlink(self, member, name) -> None:
         source = self._target("/".join(PurePosixPath(member.linkname).parts), member.name)
@@ -396,18 +419,25 @@ def extract_stream(
     progress: Progress,
     *,
     total_bytes: int | None = None,
+    max_unpacked_bytes: int | None = None,
 ) -> ExtractResult:
     """Extract the tar archive read from `stream` into `destination` (an empty folder).
 
+    The pack may unpack to `max_unpacked_bytes` (default: extract_limits.default_limit of
+    `total_bytes`, its compressed size), and never to more than the free space there.
     Reads `stream` to its end so that the returned sha256 covers every byte. Raises
-    UnsafeMember, DamagedPack, Cancelled, or PackError (disk full); the caller removes
-    `destination` on failure.
+    UnsafeMember, DamagedPack, PackTooLarge, Cancelled, or PackError (disk full); the
+    caller removes `destination` on failure.
     """
     progress.phase("extracting", total=total_bytes, unit="bytes")
     hashing = HashingReader(stream, check_cancelled=progress.check_cancelled)
     buffered = io.BufferedReader(hashing, buffer_size=READ_BLOCK)
     files = unpacked = reported = 0
     writer = TreeWriter(destination)
+    limits = NameLimits(writer.root)
+    if max_unpacked_bytes is None:
+        max_unpacked_bytes = default_limit(total_bytes)
+    budget = UnpackBudget(writer.root, max_unpacked_bytes)
     try:
         tar_bytes = open_decompressed(buffered)
         try:
@@ -417,9 +447,12 @@ def extract_stream(
                 if hashing.count != reported:  # once per block read, not per member
                     reported = hashing.count
                     progress.update(reported)
-                writer.add(member, checked_name(member), archive)
-                files += 1
+                name = checked_name(member, limits)
                 unpacked += member.size if member.isreg() else 0
+                # headers count too: a flood of empty members fills a disk's inodes
+                budget.check(unpacked + BLOCK * archive.headers + archive.extension_bytes, name)
+                writer.add(member, name, archive)
+                files += 1
             writer.finish()
             # Read past the tar end marker and the compressed trailer: the checksum covers
             # the whole file, and a damaged gzip trailer (CRC, length) is detected here.

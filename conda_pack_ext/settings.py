@@ -34,6 +34,7 @@ CONFIG_KEYS = {
     "engine": ("CONDA", "engine"),
     "container_image": ("CONDA", "container_image"),
     "docker_host": ("CONDA", "docker_host"),
+    "max_unpacked_size_gb": ("CONDA", "max_unpacked_size_gb"),
 }
 
 
@@ -65,6 +66,8 @@ class Settings:
     parallelism: int = 8
     container_image: str = ""
     docker_host: str = ""
+    # 0: 20 times the pack's compressed size, at least 1 GB (extract_limits.default_limit)
+    max_unpacked_size_gb: float = 0.0
     ads_config_dir: str = field(default_factory=lambda: str(default_ads_config_dir()))
     # where each value came from: "flag", "config" or "default"
     sources: dict = field(default_factory=dict, repr=False)
@@ -116,15 +119,17 @@ class Settings:
         for name in ("part_size_mb", "parallelism"):
             if int(getattr(self, name)) < 1:
                 raise InvalidInput(f"{name} must be a positive integer")
+        if not 0 <= self.max_unpacked_size_gb < float("inf"):
+            raise InvalidInput("max_unpacked_size_gb must be a positive number (0: automatic)")
 
 
 def _coerce(name: str, value):
     kind = type(getattr(Settings, name, ""))
-    if kind is int:
+    if kind in (int, float):
         try:
-            return int(value)
+            return kind(value)
         except (TypeError, ValueError):
-            raise InvalidInput(f"{name} must be an integer, got {value!r}") from None
+            raise InvalidInput(f"{name} must be a number, got {value!r}") from None
     return str(value)
 
 
