@@ -225,18 +225,24 @@ class TarReader:
 def _apply_pax_numbers(member: tarfile.TarInfo, pax: dict[str, str]) -> None:
     """Set the member's size and mtime from PAX records, refusing values no real archive
     has (negative, huge, nan or infinite); uid and gid are checked though not used."""
+    key = ""
     try:
         if "size" in pax:
+            key = "size"
             member.size = _checked_size(_decimal(pax["size"]), member.name)
         if "mtime" in pax:
+            key = "mtime"
             member.mtime = float(pax["mtime"])
             if not -MAX_MTIME < member.mtime < MAX_MTIME:  # also false for nan
                 raise ValueError
         for key in ("uid", "gid"):
             if key in pax and _decimal(pax[key]) >= 1 << 63:
                 raise ValueError
-    except ValueError:
-        raise tarfile.ReadError(f"invalid pax header for {member.name!r}") from None
+    except (ValueError, tarfile.ReadError):
+        value = pax[key][:40] + ("..." if len(pax[key]) > 40 else "")
+        raise tarfile.ReadError(
+            f"invalid pax header for {member.name!r}: {key} {value!r}"
+        ) from None
 
 
 def _decimal(text: str) -> int:
