@@ -179,7 +179,7 @@ def install_pack(
     `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`.
 
     The pack may unpack to `max_unpacked_bytes` (default: the max_unpacked_size_gb setting,
-    else 20 times its compressed size, at least 1 GB) and never to more than the free space
+    else 20 times its compressed size, at least 1 GiB) and never to more than the free space
     of the pack folder."""
     progress = progress or Progress()
     started = time.monotonic()
