@@ -7,7 +7,9 @@ them), as are device and fifo members, setuid/setgid/sticky bits, absolute link 
 links whose target leaves the destination, and writes through a symlink that leads out of
 it. Files get the archive's mode without group/other write, and no owner change. One
 refused member aborts the whole extraction; the caller extracts into a temporary folder
-and removes it on any failure.
+and removes it on any failure. Names beyond the file system's limits, and more data than
+the pack may unpack to, are refused before anything is written (extract_rules.py, where
+the member checks live).
 
 Speed: the reading thread only parses headers (tar_reader.TarReader, much leaner than
 tarfile's stream mode) and makes directories and links; ISA-L decompresses in its own
@@ -26,7 +28,6 @@ import io
 import lzma
 import os
 import posixpath
-import stat
 import tarfile
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,7 +37,14 @@ from pathlib import Path, PurePosixPath
 from isal import igzip_threaded, isal_zlib
 
 from .errors import InvalidInput, PackError
-from .extract_limits import NameLimits, UnpackBudget, default_limit
+from .extract_rules import (
+    NameLimits,
+    UnpackBudget,
+    UnsafeMember,
+    checked_name,
+    default_limit,
+    file_mode,
+)
 from .progress import Progress
 from .tar_reader import BLOCK, TarReader, UnsupportedMember
 
@@ -45,7 +53,6 @@ BZIP2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 TAR_MAGIC_OFFSET = 257  # "ustar" sits here in POSIX and GNU tar headers
 READ_BLOCK = 1 << 20
-SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
 # Files up to this size are read into memory and written by a writer thread; larger ones
 # are streamed to disk by the reading thread.
 THREADED_FILE_LIMIT = 32 << 20
@@ -69,18 +76,6 @@ def current_umask() -> int:
     except (OSError, ValueError):
         pass
     return 0o022
-
-
-class UnsafeMember(InvalidInput):
-    """A tarball member that could write outside the environment or create a risky file."""
-
-    def __init__(self, member: str, reason: str):
-        super().__init__(
-            f"refused unsafe member {member!r} in the pack: {reason}",
-            "the pack was not installed; only install packs made by conda-pack from a "
-            "trusted source",
-        )
-        self.member = member
 
 
 class DamagedPack(InvalidInput):
@@ -142,44 +137,6 @@ def open_decompressed(stream: io.BufferedReader):
         "the pack is not a tar archive (.tar.gz, .tar.bz2, .tar.xz or .tar)",
         "conda-pack-ext installs packs made by conda-pack in tar format",
     )
-
-
-def checked_name(member: tarfile.TarInfo, limits: NameLimits) -> str:
-    """The member's normalized relative name, after refusing what could escape or harm."""
-    name = member.name
-    too_long = limits.problem(name) or (member.linkname and limits.problem(member.linkname))
-    if too_long:
-        raise UnsafeMember(name[:200] + "..." if len(name) > 200 else name, too_long)
-    parts = PurePosixPath(name).parts
-    if name.startswith("/") or (parts and parts[0].endswith(":")):
-        raise UnsafeMember(name, "absolute path")
-    if ".." in parts:
-        raise UnsafeMember(name, "path with '..'")
-    if member.ischr() or member.isblk():
-        raise UnsafeMember(name, "device file")
-    if member.isfifo():
-        raise UnsafeMember(name, "fifo")
-    if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
-        raise UnsafeMember(name, f"unsupported member type {member.type!r}")
-    if member.mode & SPECIAL_MODE_BITS:
-        raise UnsafeMember(name, "setuid, setgid or sticky bit")
-    if member.issym() or member.islnk():
-        if member.linkname.startswith("/"):
-            raise UnsafeMember(name, f"link to absolute path {member.linkname!r}")
-    if member.islnk() and ".." in PurePosixPath(member.linkname).parts:
-        raise UnsafeMember(name, f"hard link to {member.linkname!r}")
-    if not parts and not member.isdir():
-        raise UnsafeMember(name, "no file name")
-    return "/".join(parts)
-
-
-def file_mode(member: tarfile.TarInfo) -> int:
-    """The `data` filter's mode: no group/other write; executable for all only if the
-    owner may execute; always owner read/write."""
-    mode = member.mode & 0o755
-    if not mode & 0o100:
-        mode &= ~0o111
-    return mode | 0o600
 
 
 DIR, FILE, LINK = "dir", "file", "link"
@@ -423,7 +380,7 @@ def extract_stream(
 ) -> ExtractResult:
     """Extract the tar archive read from `stream` into `destination` (an empty folder).
 
-    The pack may unpack to `max_unpacked_bytes` (default: extract_limits.default_limit of
+    The pack may unpack to `max_unpacked_bytes` (default: extract_rules.default_limit of
     `total_bytes`, its compressed size), and never to more than the free space there.
     Reads `stream` to its end so that the returned sha256 covers every byte. Raises
     UnsafeMember, DamagedPack, PackTooLarge, Cancelled, or PackError (disk full); the

@@ -66,7 +66,7 @@ class Settings:
     parallelism: int = 8
     container_image: str = ""
     docker_host: str = ""
-    # 0: 20 times the pack's compressed size, at least 1 GiB (extract_limits.default_limit)
+    # 0: 20 times the pack's compressed size, at least 1 GiB (extract_rules.default_limit)
     max_unpacked_size_gb: float = 0.0
     ads_config_dir: str = field(default_factory=lambda: str(default_ads_config_dir()))
     # where each value came from: "flag", "config" or "default"

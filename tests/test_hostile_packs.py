@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conda_pack_ext.errors import PackError
-from conda_pack_ext.extract_limits import PackTooLarge
+from conda_pack_ext.extract_rules import PackTooLarge
 from conda_pack_ext.install import LocalFileSource, install_pack
 from conda_pack_ext.kernels import kernels_dir
 from conda_pack_ext.settings import load_settings

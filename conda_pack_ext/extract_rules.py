@@ -1,5 +1,6 @@
-"""Bounds on what an untrusted pack may make: the length and depth of its names, and how
-much it may unpack.
+"""What extraction refuses of an untrusted pack: members that could escape or harm (see
+extract.py), names longer or deeper than the file system takes, and more data than the pack
+may unpack to.
 
 Packs come from shared buckets that anyone may write to. A few hundred bytes of gzip can
 declare terabytes of files, names longer than the file system takes, or directories nested
@@ -10,7 +11,9 @@ is written, so an install ends in bounded time, memory and disk.
 from __future__ import annotations
 
 import os
+import stat
 import tarfile
+from pathlib import PurePosixPath
 
 from .errors import InvalidInput, PackError
 
@@ -25,6 +28,19 @@ MIN_DEFAULT_LIMIT = 1 << 30
 # directories one level at a time, so depth costs work per member.
 MAX_DEPTH = 128
 BLOCK = tarfile.BLOCKSIZE
+SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+
+
+class UnsafeMember(InvalidInput):
+    """A tarball member that could write outside the environment or create a risky file."""
+
+    def __init__(self, member: str, reason: str):
+        super().__init__(
+            f"refused unsafe member {member!r} in the pack: {reason}",
+            "the pack was not installed; only install packs made by conda-pack from a "
+            "trusted source",
+        )
+        self.member = member
 
 
 class PackTooLarge(InvalidInput):
@@ -104,3 +120,41 @@ def _pathconf(folder: str, name: str, fallback: int) -> int:
     except (OSError, ValueError):
         return fallback
     return value if value > 0 else fallback
+
+
+def checked_name(member: tarfile.TarInfo, limits: NameLimits) -> str:
+    """The member's normalized relative name, after refusing what could escape or harm."""
+    name = member.name
+    too_long = limits.problem(name) or (member.linkname and limits.problem(member.linkname))
+    if too_long:
+        raise UnsafeMember(name[:200] + "..." if len(name) > 200 else name, too_long)
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or (parts and parts[0].endswith(":")):
+        raise UnsafeMember(name, "absolute path")
+    if ".." in parts:
+        raise UnsafeMember(name, "path with '..'")
+    if member.ischr() or member.isblk():
+        raise UnsafeMember(name, "device file")
+    if member.isfifo():
+        raise UnsafeMember(name, "fifo")
+    if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
+        raise UnsafeMember(name, f"unsupported member type {member.type!r}")
+    if member.mode & SPECIAL_MODE_BITS:
+        raise UnsafeMember(name, "setuid, setgid or sticky bit")
+    if member.issym() or member.islnk():
+        if member.linkname.startswith("/"):
+            raise UnsafeMember(name, f"link to absolute path {member.linkname!r}")
+    if member.islnk() and ".." in PurePosixPath(member.linkname).parts:
+        raise UnsafeMember(name, f"hard link to {member.linkname!r}")
+    if not parts and not member.isdir():
+        raise UnsafeMember(name, "no file name")
+    return "/".join(parts)
+
+
+def file_mode(member: tarfile.TarInfo) -> int:
+    """The `data` filter's mode: no group/other write; executable for all only if the
+    owner may execute; always owner read/write."""
+    mode = member.mode & 0o755
+    if not mode & 0o100:
+        mode &= ~0o111
+    return mode | 0o600
