@@ -38,6 +38,7 @@ ADS_KEYS = {
 }
 OUR_KEYS = (
     "os_endpoint",
+    "max_unpacked_size_gb",
     "part_size_mb",
     "parallelism",
     "engine",

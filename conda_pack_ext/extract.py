@@ -7,7 +7,9 @@ them), as are device and fifo members, setuid/setgid/sticky bits, absolute link 
 links whose target leaves the destination, and writes through a symlink that leads out of
 it. Files get the archive's mode without group/other write, and no owner change. One
 refused member aborts the whole extraction; the caller extracts into a temporary folder
-and removes it on any failure.
+and removes it on any failure. Names beyond the file system's limits, and more data than
+the pack may unpack to, are refused before anything is written (extract_rules.py, where
+the member checks live).
 
 Speed: the reading thread only parses headers (tar_reader.TarReader, much leaner than
 tarfile's stream mode) and makes directories and links; ISA-L decompresses in its own
@@ -26,7 +28,6 @@ import io
 import lzma
 import os
 import posixpath
-import stat
 import tarfile
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,20 +37,29 @@ from pathlib import Path, PurePosixPath
 from isal import igzip_threaded, isal_zlib
 
 from .errors import InvalidInput, PackError
+from .extract_rules import (
+    NameLimits,
+    UnpackBudget,
+    UnsafeMember,
+    checked_name,
+    default_limit,
+    file_mode,
+)
 from .progress import Progress
-from .tar_reader import TarReader, UnsupportedMember
+from .tar_reader import BLOCK, TarReader, UnsupportedMember
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 TAR_MAGIC_OFFSET = 257  # "ustar" sits here in POSIX and GNU tar headers
 READ_BLOCK = 1 << 20
-SPECIAL_MODE_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
 # Files up to this size are read into memory and written by a writer thread; larger ones
 # are streamed to disk by the reading thread.
 THREADED_FILE_LIMIT = 32 << 20
-# At most this many bytes of file contents wait for a writer thread.
+# At most this many bytes of file contents wait for a writer thread; each file also counts
+# for its path and bookkeeping, so that a flood of empty files is bounded too.
 MAX_BYTES_IN_FLIGHT = 64 << 20
+FILE_COST = 1024
 # Small files are handed to the writers in batches of this many files or bytes.
 BATCH_FILES = 32
 BATCH_BYTES = 1 << 20
@@ -66,18 +76,6 @@ def current_umask() -> int:
     except (OSError, ValueError):
         pass
     return 0o022
-
-
-class UnsafeMember(InvalidInput):
-    """A tarball member that could write outside the environment or create a risky file."""
-
-    def __init__(self, member: str, reason: str):
-        super().__init__(
-            f"refused unsafe member {member!r} in the pack: {reason}",
-            "the pack was not installed; only install packs made by conda-pack from a "
-            "trusted source",
-        )
-        self.member = member
 
 
 class DamagedPack(InvalidInput):
@@ -141,41 +139,6 @@ def open_decompressed(stream: io.BufferedReader):
     )
 
 
-def checked_name(member: tarfile.TarInfo) -> str:
-    """The member's normalized relative name, after refusing what could escape or harm."""
-    name = member.name
-    parts = PurePosixPath(name).parts
-    if name.startswith("/") or (parts and parts[0].endswith(":")):
-        raise UnsafeMember(name, "absolute path")
-    if ".." in parts:
-        raise UnsafeMember(name, "path with '..'")
-    if member.ischr() or member.isblk():
-        raise UnsafeMember(name, "device file")
-    if member.isfifo():
-        raise UnsafeMember(name, "fifo")
-    if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
-        raise UnsafeMember(name, f"unsupported member type {member.type!r}")
-    if member.mode & SPECIAL_MODE_BITS:
-        raise UnsafeMember(name, "setuid, setgid or sticky bit")
-    if member.issym() or member.islnk():
-        if member.linkname.startswith("/"):
-            raise UnsafeMember(name, f"link to absolute path {member.linkname!r}")
-    if member.islnk() and ".." in PurePosixPath(member.linkname).parts:
-        raise UnsafeMember(name, f"hard link to {member.linkname!r}")
-    if not parts and not member.isdir():
-        raise UnsafeMember(name, "no file name")
-    return "/".join(parts)
-
-
-def file_mode(member: tarfile.TarInfo) -> int:
-    """The `data` filter's mode: no group/other write; executable for all only if the
-    owner may execute; always owner read/write."""
-    mode = member.mode & 0o755
-    if not mode & 0o100:
-        mode &= ~0o111
-    return mode | 0o600
-
-
 DIR, FILE, LINK = "dir", "file", "link"
 
 
@@ -183,10 +146,11 @@ class _Batch:
     """Small files written together by one writer thread: one hand-over per batch instead
     of one per file keeps the reading thread's share of the work small."""
 
-    __slots__ = ("files", "size", "future")
+    __slots__ = ("files", "paths", "size", "future")
 
     def __init__(self):
         self.files: list[tuple[str, bytes, int, float]] | None = []
+        self.paths: list[str] = []
         self.size = 0
         self.future: Future | None = None
 
@@ -233,13 +197,22 @@ class TreeWriter:
                 self._made[path] = kind
 
     def _real_dir(self, name: str, member: str) -> str:
-        """The real path of directory `name`, created if missing; refuses one reached
-        through a symlink that leads out of the root."""
+        """The real path of directory `name`, created if missing with its missing parents;
+        refuses one reached through a symlink that leads out of the root."""
         known = self._dirs.get(name)
         if known is not None:
             return known
-        parent, base = posixpath.split(name)
-        path = os.path.join(self._real_dir(parent, member), base)
+        missing = []  # names from `name` up to the nearest known directory
+        parent = name
+        while (path := self._dirs.get(parent)) is None:
+            missing.append(parent)
+            parent = posixpath.dirname(parent)
+        for below in reversed(missing):
+            path = self._one_dir(below, os.path.join(path, posixpath.basename(below)), member)
+        return path
+
+    def _one_dir(self, name: str, path: str, member: str) -> str:
+        """Make directory `name` at `path` (its parent exists) unless it is there."""
         kind = self._kind(path)
         if kind is None:
             try:
@@ -303,14 +276,18 @@ class TreeWriter:
             self._record(path, FILE)
             return
         data = archive.read_data()
-        size = len(data)
-        while self._in_flight and self._in_flight_bytes + size > MAX_BYTES_IN_FLIGHT:
+        cost = len(data) + FILE_COST
+        while self._in_flight and self._in_flight_bytes + cost > MAX_BYTES_IN_FLIGHT:
             done = self._in_flight.popleft()
             done.future.result()
             self._in_flight_bytes -= done.size
+            for written in done.paths:
+                if self._pending.get(written) is done:
+                    del self._pending[written]
         batch = self._batch
         batch.files.append((path, data, mode, mtime))
-        batch.size += size
+        batch.paths.append(path)
+        batch.size += cost
         self._pending[path] = batch
         self._record(path, FILE)
         if batch.size >= BATCH_BYTES or len(batch.files) >= BATCH_FILES:
@@ -330,14 +307,17 @@ class TreeWriter:
         resolved = os.path.realpath(os.path.join(os.path.dirname(path), member.linkname))
         if not self._inside(resolved):
             raise UnsafeMember(member.name, f"link to {member.linkname!r} leaves the environment")
+        replaces_link = self._kind(path) == LINK
         self._make_room(path)
         os.symlink(member.linkname, path)
         self._record(path, LINK)
         self._symlinks.add(name)
-        # directories reached through this name must be resolved again
-        self._dirs = {
-            d: real for d, real in self._dirs.items() if d != name and not d.startswith(name + "/")
-        }
+        if replaces_link:  # directories reached through the old link must be found again
+            self._dirs = {
+                d: real
+                for d, real in self._dirs.items()
+                if d != name and not d.startswith(name + "/")
+            }
 
     def _add_hardlink(self, member, name) -> None:
         source = self._target("/".join(PurePosixPath(member.linkname).parts), member.name)
@@ -396,18 +376,25 @@ def extract_stream(
     progress: Progress,
     *,
     total_bytes: int | None = None,
+    max_unpacked_bytes: int | None = None,
 ) -> ExtractResult:
     """Extract the tar archive read from `stream` into `destination` (an empty folder).
 
+    The pack may unpack to `max_unpacked_bytes` (default: extract_rules.default_limit of
+    `total_bytes`, its compressed size), and never to more than the free space there.
     Reads `stream` to its end so that the returned sha256 covers every byte. Raises
-    UnsafeMember, DamagedPack, Cancelled, or PackError (disk full); the caller removes
-    `destination` on failure.
+    UnsafeMember, DamagedPack, PackTooLarge, Cancelled, or PackError (disk full); the
+    caller removes `destination` on failure.
     """
     progress.phase("extracting", total=total_bytes, unit="bytes")
     hashing = HashingReader(stream, check_cancelled=progress.check_cancelled)
     buffered = io.BufferedReader(hashing, buffer_size=READ_BLOCK)
     files = unpacked = reported = 0
     writer = TreeWriter(destination)
+    limits = NameLimits(writer.root)
+    if max_unpacked_bytes is None:
+        max_unpacked_bytes = default_limit(total_bytes)
+    budget = UnpackBudget(writer.root, max_unpacked_bytes)
     try:
         tar_bytes = open_decompressed(buffered)
         try:
@@ -417,9 +404,12 @@ def extract_stream(
                 if hashing.count != reported:  # once per block read, not per member
                     reported = hashing.count
                     progress.update(reported)
-                writer.add(member, checked_name(member), archive)
-                files += 1
+                name = checked_name(member, limits)
                 unpacked += member.size if member.isreg() else 0
+                # headers count too: a flood of empty members fills a disk's inodes
+                budget.check(unpacked + BLOCK * archive.headers + archive.extension_bytes, name)
+                writer.add(member, name, archive)
+                files += 1
             writer.finish()
             # Read past the tar end marker and the compressed trailer: the checksum covers
             # the whole file, and a damaged gzip trailer (CRC, length) is detected here.

@@ -165,10 +165,15 @@ def install_pack(
     expected_sha256: str | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    max_unpacked_bytes: int | None = None,
 ) -> dict:
     """Install the pack read from `source` as `<pack folder>/<slug>` (refused when it does
     not suit the host, unless `force`: preflight.py); returns
-    `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`."""
+    `{slug, prefix, kernels, name, version, python, pack_uri, sha256, ...}`.
+
+    The pack may unpack to `max_unpacked_bytes` (default: the max_unpacked_size_gb setting,
+    else 20 times its compressed size, at least 1 GiB) and never to more than the free space
+    of the pack folder."""
     progress = progress or Progress()
     started = time.monotonic()
     # the user's --sha256 decides alone; else the store's metadata, when it is trusted
@@ -177,6 +182,8 @@ def install_pack(
     folder.mkdir(parents=True, exist_ok=True)
     if source.slug:
         _refuse_existing(folder / validate_slug(source.slug), overwrite)
+    if max_unpacked_bytes is None and settings.max_unpacked_size_gb:
+        max_unpacked_bytes = int(settings.max_unpacked_size_gb * 1e9)
     guess = source.slug or slug_from_filename(source.filename)
     remove_leftovers(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{guess}.installing-{os.getpid()}-", dir=folder))
@@ -184,7 +191,13 @@ def install_pack(
     try:
         staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would become the env's mode
         with source.open() as stream:
-            extracted = extract_stream(stream, staging, progress, total_bytes=source.size)
+            extracted = extract_stream(
+                stream,
+                staging,
+                progress,
+                total_bytes=source.size,
+                max_unpacked_bytes=max_unpacked_bytes,
+            )
         mismatched = sorted(expected - {extracted.sha256})
         if mismatched:
             raise InvalidInput(

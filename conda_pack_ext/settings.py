@@ -58,6 +58,8 @@ class Settings:
     docker_host: str = ""
     # where Oracle's service pack index is; empty: the region's (service_packs.py)
     service_index: str = ""
+    # 0: 20 times the pack's compressed size, at least 1 GiB (extract_rules.default_limit)
+    max_unpacked_size_gb: float = 0.0
     ads_config_dir: str = field(default_factory=lambda: str(default_ads_config_dir()))
     # where each value came from: "flag", "ml_job_config", "config" or "default"
     sources: dict = field(default_factory=dict, repr=False)
@@ -109,21 +111,23 @@ class Settings:
         for name in ("part_size_mb", "parallelism"):
             if int(getattr(self, name)) < 1:
                 raise InvalidInput(f"{name} must be a positive integer")
+        if not 0 <= self.max_unpacked_size_gb < float("inf"):
+            raise InvalidInput("max_unpacked_size_gb must be a positive number (0: automatic)")
 
 
 def _coerce(name: str, value, where: str = ""):
     kind = type(getattr(Settings, name, ""))
-    if kind is int:
+    if kind in (int, float):
         try:
-            return int(value)
+            return kind(value)
         except (TypeError, ValueError):
             if where:
                 raise InvalidInput(
-                    f"{name} must be an integer, got {value!r} ({where})",
+                    f"{name} must be a number, got {value!r} ({where})",
                     "ConfigParser keeps a comment on the same line in the value: "
                     "put comments on lines of their own",
                 ) from None
-            raise InvalidInput(f"{name} must be an integer, got {value!r}") from None
+            raise InvalidInput(f"{name} must be a number, got {value!r}") from None
     return str(value)
 
 

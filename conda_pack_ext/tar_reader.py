@@ -11,6 +11,11 @@ files means 32,000 headers. This reader parses the same headers with a few slice
 It is stricter than tarfile, which silently stops at a damaged header in the middle of a
 stream: a bad checksum, a truncated header or bad PAX records raise `tarfile.ReadError`
 anywhere. Sparse members (which conda-pack never writes) raise `UnsupportedMember`.
+
+Packs come from buckets anyone may write to, so every number in a header is checked before
+it moves the reader: sizes are never negative nor absurd, the headers that carry long names
+and PAX records are capped (they are held in memory), and PAX numbers must be finite and in
+range. The reader's memory is its buffer plus at most one capped extension header.
 """
 
 from __future__ import annotations
@@ -30,6 +35,17 @@ USTAR_MAGIC = b"ustar\x00"  # POSIX; GNU tar writes "ustar  \0" and has no name 
 CHECKSUM_SPACES = 8 * ord(" ")
 SIGNED_BYTES = struct.Struct("148b8x356b")
 READ_CHUNK = 1 << 20
+# A GNU long name or link is a path: a few times Linux's PATH_MAX (4096) is plenty.
+MAX_LONG_NAME = 4 * 4096
+# PAX records before one member (and all global records together); conda-pack writes a
+# few dozen bytes, tarfile at most a few kilobytes of names and extended attributes.
+MAX_PAX_BYTES = 1 << 20
+# Larger than any file of a conda env (and than tar's 8 GiB octal limit) by far; sizes
+# above are damage or an attack, refused before they are used.
+MAX_MEMBER_SIZE = 1 << 42
+# mtimes must fit the nanoseconds of utime (int64): about +-292 years from 1970.
+MAX_MTIME = 9e9
+USED_PAX_KEYS = frozenset({"path", "linkpath", "size", "mtime", "uid", "gid"})
 
 
 class UnsupportedMember(tarfile.TarError):
@@ -56,6 +72,7 @@ class TarReader:
         self._data_left = 0
         self._global_pax: dict[str, str] = {}
         self.headers = 0
+        self.extension_bytes = 0  # data of PAX and GNU long-name headers, all members
 
     # ---- bytes ------------------------------------------------------------------------
 
@@ -143,6 +160,7 @@ class TarReader:
             self._skip_before_header = self._data_left = 0
         pax = dict(self._global_pax) if self._global_pax else {}
         long_name = long_link = None
+        extension_bytes = 0  # of the extension headers before this member
         while True:
             block = self._take(BLOCK, short_ok=True)
             if len(block) < BLOCK:
@@ -155,18 +173,34 @@ class TarReader:
                 return None
             self.headers += 1
             name, mode, size, mtime, kind, linkname = _parse_header(block)
-            if kind in PAX_TYPES:
-                pax.update(_pax_records(self._take_padded(size)))
-            elif kind == tarfile.XGLTYPE:
+            if kind in PAX_TYPES or kind == tarfile.XGLTYPE:
+                extension_bytes += size
+                if extension_bytes > MAX_PAX_BYTES:
+                    raise tarfile.ReadError(
+                        f"extended headers of more than {MAX_PAX_BYTES} bytes for one member"
+                    )
                 records = _pax_records(self._take_padded(size))
-                self._global_pax.update(records)
+                if kind == tarfile.XGLTYPE:
+                    # kept for every later member: only the keys this reader uses, so
+                    # that copying them per member stays cheap
+                    if any(key.startswith("GNU.sparse.") for key in records):
+                        raise UnsupportedMember(name, "sparse file")
+                    self._global_pax.update(
+                        (key, value) for key, value in records.items() if key in USED_PAX_KEYS
+                    )
                 pax.update(records)
-            elif kind == tarfile.GNUTYPE_LONGNAME:
-                long_name = _text(self._take_padded(size).split(b"\0", 1)[0])
-            elif kind == tarfile.GNUTYPE_LONGLINK:
-                long_link = _text(self._take_padded(size).split(b"\0", 1)[0])
+            elif kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK):
+                extension_bytes += size
+                if size > MAX_LONG_NAME:
+                    raise tarfile.ReadError(f"GNU long name of {size} bytes (over {MAX_LONG_NAME})")
+                text = _text(self._take_padded(size).split(b"\0", 1)[0])
+                if kind == tarfile.GNUTYPE_LONGNAME:
+                    long_name = text
+                else:
+                    long_link = text
             else:
                 break
+        self.extension_bytes += extension_bytes
         name = pax.get("path") or long_name or name
         if kind == tarfile.GNUTYPE_SPARSE or any(key.startswith("GNU.sparse.") for key in pax):
             raise UnsupportedMember(name, "sparse file")
@@ -174,11 +208,10 @@ class TarReader:
         member.mode = mode
         member.type = kind
         member.linkname = pax.get("linkpath") or long_link or linkname
-        try:
-            member.size = int(pax["size"]) if "size" in pax else size
-            member.mtime = float(pax["mtime"]) if "mtime" in pax else mtime
-        except ValueError:
-            raise tarfile.ReadError(f"invalid pax header for {name!r}") from None
+        member.size = size
+        member.mtime = mtime
+        if pax:
+            _apply_pax_numbers(member, pax)
         if kind == tarfile.AREGTYPE and name.endswith("/"):
             member.type = tarfile.DIRTYPE
         if member.type == tarfile.DIRTYPE:
@@ -189,8 +222,46 @@ class TarReader:
         return member
 
 
+def _apply_pax_numbers(member: tarfile.TarInfo, pax: dict[str, str]) -> None:
+    """Set the member's size and mtime from PAX records, refusing values no real archive
+    has (negative, huge, nan or infinite); uid and gid are checked though not used."""
+    key = ""
+    try:
+        if "size" in pax:
+            key = "size"
+            member.size = _checked_size(_decimal(pax["size"]), member.name)
+        if "mtime" in pax:
+            key = "mtime"
+            member.mtime = float(pax["mtime"])
+            if not -MAX_MTIME < member.mtime < MAX_MTIME:  # also false for nan
+                raise ValueError
+        for key in ("uid", "gid"):
+            if key in pax and _decimal(pax[key]) >= 1 << 63:
+                raise ValueError
+    except (ValueError, tarfile.ReadError):
+        value = pax[key][:40] + ("..." if len(pax[key]) > 40 else "")
+        raise tarfile.ReadError(
+            f"invalid pax header for {member.name!r}: {key} {value!r}"
+        ) from None
+
+
+def _decimal(text: str) -> int:
+    """A PAX number: ASCII digits only (int() would also take signs, spaces, "_" and other
+    scripts' digits), at most 20 of them."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+        raise ValueError(text)
+    return int(text)
+
+
+def _checked_size(size: int, name: str) -> int:
+    if not 0 <= size <= MAX_MEMBER_SIZE:
+        raise tarfile.ReadError(f"invalid size {size} for {name!r}")
+    return size
+
+
 def _parse_header(block: bytes) -> tuple[str, int, int, int, bytes, str]:
-    """(name, mode, size, mtime, type, linkname) of a 512-byte header, checksum checked."""
+    """(name, mode, size, mtime, type, linkname) of a 512-byte header, checksum checked;
+    the size is never negative nor absurd, the mtime fits utime."""
     try:
         checksum = _number(block[148:156])
         if checksum != sum(block) - sum(block[148:156]) + CHECKSUM_SPACES:
@@ -202,11 +273,15 @@ def _parse_header(block: bytes) -> tuple[str, int, int, int, bytes, str]:
             prefix = block[345:500].split(b"\0", 1)[0]
             if prefix:
                 name = prefix + b"/" + name
+        mtime = _number(block[136:148])
+        if not -MAX_MTIME < mtime < MAX_MTIME:
+            raise ValueError
+        text_name = _text(name)
         return (
-            _text(name),
+            text_name,
             _number(block[100:108]),
-            _number(block[124:136]),
-            _number(block[136:148]),
+            _checked_size(_number(block[124:136]), text_name),
+            mtime,
             block[156:157],
             _text(block[157:257].split(b"\0", 1)[0]),
         )

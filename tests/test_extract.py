@@ -7,15 +7,19 @@ import gzip
 import hashlib
 import io
 import tarfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from conda_pack_ext import extract
 from conda_pack_ext.errors import Cancelled, InvalidInput
 from conda_pack_ext.extract import DamagedPack, UnsafeMember, extract_stream
 from conda_pack_ext.install import LocalFileSource, install_pack
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings
+from tests.support.hostile_packs import archive, member, raw_header
 from tests.support.packs import HOSTILE_KINDS, hostile_tarball, tiny_pack
 
 
@@ -142,3 +146,69 @@ def _small_tar_gz(payload: bytes = b"") -> bytes:
         link.type, link.linkname = tarfile.SYMTYPE, "a.txt"
         tar.addfile(link)
     return gzip.compress(buffer.getvalue())
+
+
+def test_a_replaced_symlink_leads_later_members_to_its_new_target(tmp_path):
+    def link(name: str, target: str) -> bytes:
+        info = tarfile.TarInfo(name)
+        info.type, info.linkname = tarfile.SYMTYPE, target
+        return info.tobuf(tarfile.USTAR_FORMAT)
+
+    data = archive(
+        raw_header("lib/a", kind=tarfile.DIRTYPE, mode=0o755),
+        raw_header("lib/b", kind=tarfile.DIRTYPE, mode=0o755),
+        link("lib/current", "a"),
+        member("lib/current/one.txt", b"1"),
+        link("lib/current", "b"),
+        member("lib/current/two.txt", b"2"),
+    )
+    destination = tmp_path / "out"
+    destination.mkdir()
+    extract_stream(io.BytesIO(data), destination, Progress())
+    assert sorted(p.name for p in (destination / "lib" / "a").iterdir()) == ["one.txt"]
+    assert sorted(p.name for p in (destination / "lib" / "b").iterdir()) == ["two.txt"]
+
+
+class CountingStream(io.RawIOBase):
+    def __init__(self, data: bytes):
+        self._inner = io.BytesIO(data)
+        self.count = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        size = self._inner.readinto(buffer)
+        self.count += size
+        return size
+
+
+def test_files_waiting_for_slow_writers_are_bounded(tmp_path, monkeypatch):
+    """Empty files cost no data, yet the reader must not queue a whole pack of them for
+    writers that lag behind (a slow disk)."""
+    monkeypatch.setattr(extract, "MAX_BYTES_IN_FLIGHT", 64 << 10)
+    release = threading.Event()
+    write_batch = extract._write_batch
+    monkeypatch.setattr(
+        extract, "_write_batch", lambda batch, umask: release.wait(60) and write_batch(batch, umask)
+    )
+    files = 10_000  # 5 MB of headers; the reader reads 2 MB ahead
+    data = archive(*(member(f"lib/empty-{index}") for index in range(files)))
+    stream = CountingStream(data)
+    destination = tmp_path / "out"
+    destination.mkdir()
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(extract_stream(stream, destination, Progress()))
+    )
+    worker.start()
+    try:
+        seen = -1
+        while stream.count != seen:  # until the reader waits for the writers
+            seen = stream.count
+            time.sleep(0.5)
+        assert stream.count < 3 << 20
+    finally:
+        release.set()
+        worker.join(60)
+    assert results[0].files == files + 2

@@ -10,7 +10,8 @@ import pytest
 
 from conda_pack_ext.extract import UnsafeMember, extract_stream
 from conda_pack_ext.progress import Progress
-from conda_pack_ext.tar_reader import TarReader, UnsupportedMember
+from conda_pack_ext.tar_reader import MAX_PAX_BYTES, TarReader, UnsupportedMember
+from tests.support.hostile_packs import BLOCK, BUILDERS, archive, member, pax_header
 
 LONG_DIR = "lib/python3.11/site-packages/" + "a-rather-long-package-name/" * 5
 MEMBERS = [
@@ -122,3 +123,49 @@ def test_sparse_member_is_refused(tmp_path):
     with pytest.raises(UnsafeMember, match="sparse"):
         extract_stream(io.BytesIO(header + bytes(1024)), destination, Progress())
     assert list(destination.iterdir()) == []
+
+
+# ---- hostile headers: refused at once, in bounded memory ------------------------------------
+
+REFUSED_BY_THE_READER = {
+    "pax-negative-size": "invalid pax header",
+    "gnu-negative-size": "invalid size -1536",
+    "pax-header-negative-size": "invalid size -1536",
+    "huge-size": "invalid size",
+    "pax-huge-size": "invalid pax header",
+    "pax-size-with-sign": "invalid pax header",
+    "pax-8mb-path": "extended headers of more than",
+    "gnu-8mb-long-name": "GNU long name of 8388609 bytes",
+    "pax-header-chain": "extended headers of more than",
+    "pax-global-flood": "extended headers of more than",
+    "pax-mtime-1e300": "invalid pax header",
+    "pax-mtime-nan": "invalid pax header",
+    "pax-mtime-inf": "invalid pax header",
+    "pax-mtime-negative-huge": "invalid pax header",
+    "gnu-mtime-huge": "invalid header",
+    "pax-uid-huge": "invalid pax header",
+    "pax-gid-negative": "invalid pax header",
+}
+
+
+@pytest.mark.timeout(10)  # a negative size used to send the reader backwards forever
+@pytest.mark.parametrize("kind", REFUSED_BY_THE_READER)
+def test_hostile_numbers_and_oversized_headers_are_refused(kind):
+    with pytest.raises(tarfile.ReadError, match=REFUSED_BY_THE_READER[kind]):
+        read_with_reader(BUILDERS[kind](), 4096)
+
+
+def test_capped_headers_still_read_at_their_limits():
+    long_name = "lib/" + "n" * 200 + "/" + "m" * 200  # a long GNU name is fine
+    members = [("file", long_name, b"data"), ("file", "lib/plain.txt", b"x")]
+    assert [m[0] for m in read_with_reader(build_tar(tarfile.GNU_FORMAT, members), 512)] == [
+        long_name,
+        "lib/plain.txt",
+    ]
+    # PAX records just under the cap, global ones kept for the next member
+    records = {"comment": "c" * (MAX_PAX_BYTES - 64)}
+    data = archive(pax_header(records, tarfile.XGLTYPE), pax_header({"mtime": "12.5"}))
+    data = data[: -2 * BLOCK] + member("lib/after.txt", b"ok") + bytes(2 * BLOCK)
+    seen = {m[0]: m for m in read_with_reader(data, 4096)}
+    assert seen["lib/after.txt"][6] == b"ok"
+    assert seen["lib/after.txt"][4] == 12.5
