@@ -39,8 +39,9 @@ test.describe('Smoke', () => {
 
       // The new environment's kernel, in the launcher that is open since the start.
       const launcher = page.getByRole('tabpanel', { name: 'Launcher' });
+      // (A card under Notebook and another under Console.)
       await expect(
-        launcher.locator('.jp-LauncherCard', { hasText: 'Python [conda env:smoke_v1_0]' })
+        launcher.locator('.jp-LauncherCard', { hasText: 'Python [conda env:smoke_v1_0]' }).first()
       ).toBeVisible({ timeout: 60_000 });
     }
   );
