@@ -100,6 +100,7 @@ ui-test: setup system-deps ui-tests/node_modules/.installed
 # JupyterLab 4.0 installed first, then our wheel with plain `pip install` (pip resolves our
 # dependencies against what is there). Fails if that changes the JupyterLab version or if
 # the extension is not enabled and OK; then the @smoke browser test runs against its server.
+# --no-compile: byte-compiling all of oci's modules up front takes longer than the test.
 LAB40_VENV ?= .venv-lab40
 LAB40_BIN := $(abspath $(LAB40_VENV))/bin
 LAB40_JUPYTERLAB ?= 4.0.13
@@ -109,7 +110,7 @@ WHEEL_DIR := .cache/wheel
 $(LAB40_VENV)/.jupyterlab-version:
 	rm -rf $(LAB40_VENV)
 	$(PYTHON) -m venv $(LAB40_VENV)
-	$(LAB40_BIN)/python -m pip install -q "jupyterlab==$(LAB40_JUPYTERLAB)"
+	$(LAB40_BIN)/python -m pip install -q --no-compile "jupyterlab==$(LAB40_JUPYTERLAB)"
 	$(LAB40_BIN)/jupyter lab --version > $@
 
 lab40-smoke: setup system-deps ui-tests/node_modules/.installed $(LAB40_VENV)/.jupyterlab-version
@@ -117,7 +118,7 @@ lab40-smoke: setup system-deps ui-tests/node_modules/.installed $(LAB40_VENV)/.j
 	rm -rf $(WHEEL_DIR)
 	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w $(WHEEL_DIR) .
 	$(LAB40_BIN)/python -m pip uninstall -q -y conda_pack_ext
-	$(LAB40_BIN)/python -m pip install -q $(WHEEL_DIR)/conda_pack_ext-*.whl
+	$(LAB40_BIN)/python -m pip install -q --no-compile $(WHEEL_DIR)/conda_pack_ext-*.whl
 	@before=$$(cat $(LAB40_VENV)/.jupyterlab-version); after=$$($(LAB40_BIN)/jupyter lab --version); \
 	echo "jupyter lab --version: $$before before our wheel, $$after after"; \
 	[ "$$before" = "$$after" ] || { echo "installing our wheel changed JupyterLab"; exit 1; }
