@@ -109,6 +109,39 @@ jest: setup
 ui-test: setup system-deps ui-tests/node_modules/.installed
 	cd ui-tests && $(BIN)/jlpm playwright test
 
+# The oldest supported JupyterLab, as a user has it: a virtual environment of its own with
+# JupyterLab 4.0 installed first, then our wheel with plain `pip install` (pip resolves our
+# dependencies against what is there). Fails if that changes the JupyterLab version or if
+# the extension is not enabled and OK; then the @smoke browser test runs against its server.
+# --no-compile: byte-compiling all of oci's modules up front takes longer than the test.
+LAB40_VENV ?= .venv-lab40
+LAB40_BIN := $(abspath $(LAB40_VENV))/bin
+LAB40_JUPYTERLAB ?= 4.0.13
+LAB40_PORT ?= 8899
+WHEEL_DIR := .cache/wheel
+
+$(LAB40_VENV)/.jupyterlab-version:
+	rm -rf $(LAB40_VENV)
+	$(PYTHON) -m venv $(LAB40_VENV)
+	$(LAB40_BIN)/python -m pip install -q --no-compile "jupyterlab==$(LAB40_JUPYTERLAB)"
+	$(LAB40_BIN)/jupyter lab --version > $@
+
+lab40-smoke: setup system-deps ui-tests/node_modules/.installed $(LAB40_VENV)/.jupyterlab-version
+	$(BIN)/jlpm build:prod
+	rm -rf $(WHEEL_DIR)
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w $(WHEEL_DIR) .
+	$(LAB40_BIN)/python -m pip uninstall -q -y conda_pack_ext
+	$(LAB40_BIN)/python -m pip install -q --no-compile $(WHEEL_DIR)/conda_pack_ext-*.whl
+	@before=$$(cat $(LAB40_VENV)/.jupyterlab-version); after=$$($(LAB40_BIN)/jupyter lab --version); \
+	echo "jupyter lab --version: $$before before our wheel, $$after after"; \
+	[ "$$before" = "$$after" ] || { echo "installing our wheel changed JupyterLab"; exit 1; }
+	@extensions=$$($(LAB40_BIN)/jupyter labextension list 2>&1); echo "$$extensions"; \
+	grep -qE 'conda-pack-ext v[0-9.]+ .*enabled.*OK' <<< "$$extensions" \
+	  || { echo "conda-pack-ext is not enabled and OK in JupyterLab $(LAB40_JUPYTERLAB)"; exit 1; }
+	channel=$$($(BIN)/python -m tests.support.channel) && cd ui-tests \
+	  && CONDA_PACK_EXT_CHANNEL=$$channel CONDA_PACK_EXT_UI_PORT=$(LAB40_PORT) \
+	  CONDA_PACK_EXT_UI_JUPYTER=$(LAB40_BIN)/jupyter $(BIN)/jlpm playwright test --grep @smoke
+
 # Every check, each runner's output kept in $(TEST_LOGS), then one closing line with the
 # counts of all runners together: "tests: N passed, N failed, N skipped".
 TEST_LOGS := .cache/test-logs
@@ -118,9 +151,11 @@ test:
 	set -o pipefail; $(MAKE) --no-print-directory pytest 2>&1 | tee $(TEST_LOGS)/pytest.log
 	set -o pipefail; $(MAKE) --no-print-directory jest 2>&1 | tee $(TEST_LOGS)/jest.log
 	set -o pipefail; $(MAKE) --no-print-directory ui-test 2>&1 | tee $(TEST_LOGS)/ui-test.log
+	set -o pipefail; $(MAKE) --no-print-directory lab40-smoke 2>&1 | tee $(TEST_LOGS)/lab40-smoke.log
 	@pytest=$$(grep -E '^=+ .* in [0-9.]+s' $(TEST_LOGS)/pytest.log | tail -1); \
 	jest=$$(grep -E '^Tests:' $(TEST_LOGS)/jest.log | tail -1); \
-	galata=$$(grep -E '^ +[0-9]+ (passed|failed|skipped|flaky)' $(TEST_LOGS)/ui-test.log); \
+	galata=$$(grep -hE '^ +[0-9]+ (passed|failed|skipped|flaky)' $(TEST_LOGS)/ui-test.log \
+	  $(TEST_LOGS)/lab40-smoke.log); \
 	echo "pytest: $$pytest"; echo "jest: $$jest"; echo "galata:" $$galata; \
 	count() { printf '%s\n' "$$pytest" "$$jest" "$$galata" | grep -oE "[0-9]+ $$1" \
 	  | awk '{n += $$1} END {print n + 0}'; }; \
@@ -134,4 +169,4 @@ bench: setup
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/store.py
 
-.PHONY: help setup system-deps podman-service ads-venv lab lint pytest jest ui-test test bench
+.PHONY: help setup system-deps podman-service ads-venv lab lint pytest jest ui-test lab40-smoke test bench

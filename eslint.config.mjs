@@ -9,7 +9,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/lib/**',
       'conda_pack_ext/**',
-      '.venv/**',
+      '.venv*/**',
       '.cache/**',
       'coverage/**',
       'ui-tests/test-results/**',

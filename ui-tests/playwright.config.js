@@ -29,6 +29,11 @@ if (!process.env.CONDA_PACK_EXT_CHANNEL) {
   ).trim();
 }
 const baseURL = `http://127.0.0.1:${process.env.CONDA_PACK_EXT_UI_PORT}`;
+// The server under test: JupyterLab of this repository's environment, or the `jupyter` of
+// another environment (`make lab40-smoke` runs the oldest supported JupyterLab this way).
+const serverCommand = process.env.CONDA_PACK_EXT_UI_JUPYTER
+  ? `${process.env.CONDA_PACK_EXT_UI_JUPYTER} lab --config jupyter_server_test_config.py`
+  : 'jlpm start';
 
 module.exports = {
   ...baseConfig,
@@ -62,7 +67,7 @@ module.exports = {
     trace: 'retain-on-failure'
   },
   webServer: {
-    command: 'jlpm start',
+    command: serverCommand,
     url: `${baseURL}/api/status?token=${process.env.CONDA_PACK_EXT_UI_TOKEN}`,
     timeout: 120 * 1000,
     // Never test against a server started elsewhere: it would not have our temporary set-up.

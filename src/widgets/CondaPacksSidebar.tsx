@@ -2,7 +2,6 @@ import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import {
   addIcon,
   folderIcon,
-  historyIcon,
   infoIcon,
   ReactWidget,
   shareIcon
@@ -16,7 +15,7 @@ import { CreateSection } from '../components/CreateSection';
 import { InstalledSection } from '../components/InstalledSection';
 import { PublishedSection } from '../components/PublishedSection';
 import { StatusSection } from '../components/StatusSection';
-import { condaPacksIcon } from '../icons';
+import { activityIcon, condaPacksIcon } from '../icons';
 import { showSettingsDialog } from './SettingsDialog';
 import { StatusModel } from '../models/status';
 import { ConfigModel } from '../models/config';
@@ -249,7 +248,7 @@ export class CondaPacksSidebar extends ReactWidget {
       {
         id: 'activity',
         label: trans.__('Activity'),
-        icon: historyIcon,
+        icon: activityIcon,
         render: () => (
           <ActivitySection
             jobs={jobs.jobs}
