@@ -179,7 +179,7 @@ def install_pack(
     progress = progress or Progress()
     started = time.monotonic()
     # the user's --sha256 and the store's metadata must both hold when both are given
-    expected = {_checked_sha256(v) for v in (expected_sha256, source.sha256) if v}
+    expected = {_checked_sha256(expected_sha256), _recorded_sha256(source, progress)} - {None}
     folder = settings.pack_folder
     folder.mkdir(parents=True, exist_ok=True)
     if source.slug:
@@ -242,6 +242,18 @@ def _checked_sha256(value: str | None) -> str | None:
     if not SHA256_PATTERN.match(value):
         raise InvalidInput(f"bad sha256 {value!r}", "give 64 hexadecimal digits")
     return value
+
+
+def _recorded_sha256(source: PackSource, progress: Progress) -> str | None:
+    """The checksum the store recorded for the pack; a malformed one (the store is not
+    trusted) is a warning that the pack goes unverified, not a failure."""
+    if not source.sha256:
+        return None
+    try:
+        return _checked_sha256(source.sha256 if isinstance(source.sha256, str) else "?")
+    except InvalidInput:
+        progress.warn(f"the sha256 recorded for {source.uri} is malformed: the pack is unverified")
+        return None
 
 
 def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> None:

@@ -137,6 +137,8 @@ export interface IEnvsAnswer {
   conda_pack_folder: string;
   store_uri: string;
   store_error: IErrorBody | null;
+  /** unusable entries of the store's index, skipped */
+  store_warnings?: string[];
   envs: ILocalEnv[];
 }
 
@@ -163,6 +165,8 @@ export interface IManifest {
 export interface IPublishedAnswer {
   store_uri: string;
   packs: IManifest[];
+  /** unusable entries of the store's index, skipped */
+  warnings?: string[];
 }
 
 /** The settings the Settings dialog edits (PUT /conda-pack-ext/config). */

@@ -105,7 +105,7 @@ def test_publish_list_install_by_slug_and_uri_through_object_storage(
     assert manifest["sha256"] == published["sha256"] and manifest["type"] == "published"
 
     before = server.count("get_object") + server.count("list_objects")
-    listed = cli_json(capsys, "list", "--published")
+    listed = cli_json(capsys, "list", "--published")["packs"]
     assert server.count("get_object") + server.count("list_objects") == before + 1
     entry = next(e for e in listed if e["slug"] == SLUG)
     for field in ("name", "version", "arch_type", "python", "size_mb", "sha256", "uri"):
@@ -128,7 +128,7 @@ def test_publish_list_install_by_slug_and_uri_through_object_storage(
     removed = cli_json(capsys, "unpublish", "-s", SLUG)
     assert removed["removed"] == [published["uri"]]
     assert server.object_names("packs") == ["conda/index.json"]
-    assert cli_json(capsys, "list", "--published") == []
+    assert cli_json(capsys, "list", "--published")["packs"] == []
 
 
 def test_publish_and_install_through_a_folder_store(pack_folder, tmp_path, capsys):
@@ -138,7 +138,7 @@ def test_publish_and_install_through_a_folder_store(pack_folder, tmp_path, capsy
     assert published["uri"] == (store / "cpu/storetest/1.0" / SLUG).as_uri()
     sidecar = json.loads((store / "cpu/storetest/1.0" / f"{SLUG}.json").read_text())
     assert sidecar["manifest"]["sha256"] == published["sha256"]
-    listed = cli_json(capsys, "list", "--published", "-p", store.as_uri())
+    listed = cli_json(capsys, "list", "--published", "-p", store.as_uri())["packs"]
     assert [e["slug"] for e in listed] == [SLUG]
     elsewhere = tmp_path / "elsewhere"
     installed = cli_json(
@@ -163,8 +163,8 @@ def test_a_pack_published_by_ads_is_found_by_rescan_and_installs(
                         pack_uri=f"oci://packs@testns/{ads_key}")  # fmt: skip
     server.put("packs", ads_key, pack_path(settings, SLUG).read_bytes(),
                {"manifest": json.dumps(ads_manifest)})  # fmt: skip
-    assert [e["slug"] for e in cli_json(capsys, "list", "--published")] == [SLUG]
-    rescanned = cli_json(capsys, "list", "--published", "--rescan")
+    assert [e["slug"] for e in cli_json(capsys, "list", "--published")["packs"]] == [SLUG]
+    rescanned = cli_json(capsys, "list", "--published", "--rescan")["packs"]
     assert sorted(e["slug"] for e in rescanned) == ["adsenv_v2", SLUG]
     ads_entry = next(e for e in rescanned if e["slug"] == "adsenv_v2")
     assert ads_entry["uri"] == f"oci://packs@testns/{ads_key}" and ads_entry["sha256"] is None

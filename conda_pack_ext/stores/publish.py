@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import posixpath
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,10 +23,11 @@ from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
 from ..progress import Progress
 from ..settings import Settings
 from .base import PackStore, open_store
-from .index import entries, make_entry, remove_paths, update_index, upsert
+from .index import load_index, make_entry, remove_paths, update_index, upsert
 from .oci_store import OciStore, parse_oci_uri
 
 HASH_CHUNK = 8 << 20
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 # params of publish that belong to creating the env (publish -f)
 CREATE_PARAMS = ("environment_file", "environment", "name", "version", "gpu", "no_kernel", "image")
 
@@ -123,7 +125,7 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
     )
     entry["slug"] = slug
     try:
-        update_index(store, upsert(entry))
+        _warn_all(progress, update_index(store, upsert(entry)).warnings)
     except BaseException:
         store.delete(key)  # nothing half-published: no object without its index entry
         raise
@@ -172,7 +174,11 @@ def _current_pack(slug: str, settings: Settings, progress: Progress) -> tuple[Pa
 
     found = find_pack(settings, slug)
     if found is not None:
-        return found, (pack_info(settings, slug) or {}).get("sha256") or None
+        recorded = (pack_info(settings, slug) or {}).get("sha256")
+        if isinstance(recorded, str) and SHA256_HEX.match(recorded):
+            return found, recorded
+        progress.warn(f"the recorded sha256 of {found} is unreadable: computing it again")
+        return found, None
     packed = pack_env(settings, slug, overwrite=True, progress=progress)
     return Path(packed["pack_path"]), packed.get("sha256")
 
@@ -185,8 +191,9 @@ def unpublish_operation(params: dict, settings: Settings, progress: Progress) ->
     slug = validate_slug(params.get("slug") or "")
     store = open_store(settings.store_uri, settings)
     progress.phase("finding the pack")
-    document, _ = store.read_index()
-    keys = {e["path"] for e in entries(document) if _entry_slug(e) == slug}
+    index = load_index(store)
+    _warn_all(progress, index.warnings)
+    keys = {e["path"] for e in index.entries if _entry_slug(e) == slug}
     keys.update(store.find_slug(slug))
     if not keys:
         raise NotFound(
@@ -211,26 +218,38 @@ def _entry_slug(entry: dict) -> str:
     return posixpath.basename(entry["path"])
 
 
-def list_published(settings: Settings, rescan: bool = False) -> list[dict]:
+def _warn_all(progress: Progress, warnings: list[str]) -> None:
+    for warning in warnings:
+        progress.warn(warning)
+
+
+def list_published(
+    settings: Settings, rescan: bool = False, warnings: list[str] | None = None
+) -> list[dict]:
     """The packs published under the store prefix, from the index (one request), or from
     a listing of every object and its metadata when `rescan` (which rewrites the index).
-    A prefix without an index is rescanned."""
+    A prefix without a usable index is rescanned. What was wrong with the index (skipped
+    entries) is added to `warnings`."""
+    warnings = [] if warnings is None else warnings
     store = open_store(settings.store_uri, settings)
     if not rescan:
-        document, _ = store.read_index()
-        if document is not None:
-            return entries(document)
-    return rescan_store(store, int(getattr(settings, "parallelism", 8)))
+        index = load_index(store)
+        warnings.extend(index.warnings)
+        if index.tag is not None and (index.entries or not index.warnings):
+            return index.entries
+    return rescan_store(store, int(getattr(settings, "parallelism", 8)), warnings)
 
 
-def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
+def rescan_store(
+    store: PackStore, parallelism: int = 8, warnings: list[str] | None = None
+) -> list[dict]:
     """List every object under the prefix, read each one's metadata, rewrite the index."""
+    warnings = [] if warnings is None else warnings
     started = _now()
     keys = [key for key, _ in store.list_keys()]
     with ThreadPoolExecutor(max(1, min(parallelism, 16))) as pool:
         infos = list(pool.map(store.head, keys))
-    document, _ = store.read_index()
-    previous = {e["path"]: e for e in entries(document)}
+    previous = {e["path"]: e for e in load_index(store, replacing=True).entries}
     scanned = {}
     for info in infos:
         if info is None:
@@ -244,7 +263,9 @@ def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
         fresh = [e for e in old if e["path"] not in scanned and str(e.get("published")) > started]
         return [*scanned.values(), *fresh]
 
-    return update_index(store, change)
+    written = update_index(store, change, replacing=True)
+    warnings.extend(w for w in written.warnings if w not in warnings)
+    return written.entries
 
 
 def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | None:
@@ -291,8 +312,7 @@ def resolve_slug(slug: str, settings: Settings) -> StorePackSource:
     """The published pack of `slug`: through the index, else through a rescan."""
     validate_slug(slug)
     store = open_store(settings.store_uri, settings)
-    document, _ = store.read_index()
-    for entry in entries(document):
+    for entry in load_index(store).entries:
         if _entry_slug(entry) == slug:
             source = _source(store, entry["path"], slug)
             if source:
