@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from conda_pack_ext.cli import main
 from conda_pack_ext.errors import AuthError
 from conda_pack_ext.stores import open_store
+from tests.support.secrets import assert_no_secret, secret_files
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaafaketenancy"
 
@@ -229,3 +230,21 @@ def test_no_secret_in_outputs(
     for output in outputs:
         for secret in secrets:
             assert secret not in output
+
+
+@pytest.mark.parametrize("kind", ["secret_lines", "secret_profile", "pem_key"])
+def test_a_secret_file_given_as_oci_config_is_never_quoted(
+    object_storage, tmp_path, capsys, throwaway_rsa_key_pem, kind
+):
+    path, leaks = secret_files(tmp_path / "secrets", throwaway_rsa_key_pem)[kind]
+    argv = ["unpublish", "-s", "nothing", "-a", "api_key", "-p", "oci://packs@testns/conda",
+            "--os-endpoint", object_storage.endpoint, "--oci-config", str(path)]  # fmt: skip
+    assert main(argv) == 1
+    human = capsys.readouterr()
+    assert str(path) in human.err and "Traceback" not in human.err
+    assert "could not be read" in human.err or "is incomplete" in human.err
+    assert main([*argv, "--json"]) == 1
+    answer = capsys.readouterr()
+    for output in (human.out, human.err, answer.out, answer.err):
+        assert_no_secret(output, leaks)
+    assert object_storage.requests == []  # nothing was sent anywhere
