@@ -3,6 +3,7 @@ with progress on stderr and Ctrl-C as cancel, JSON output."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import signal
@@ -14,9 +15,26 @@ from ..operations import SETTING_PARAMS, run_operation
 from ..progress import Progress
 from ..settings import AUTH_MODES, load_settings
 
+DEBUG_FLAGS = ("-d", "--debug")
+
 
 def add_json_flag(parser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object on stdout (an error too: {"error": {code, message, '
+        "hint}}); progress stays on stderr",
+    )
+
+
+def add_debug_flag(parser) -> None:
+    """`-d/--debug`: show the traceback of an unexpected error on stderr."""
+    parser.add_argument(
+        *DEBUG_FLAGS,
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an unexpected error (on stderr)",
+    )
 
 
 def add_folder_flag(parser) -> None:
@@ -54,6 +72,7 @@ def finish_command(parser, handler, *, folder: bool = True, store: bool = False)
     if store:
         add_store_flags(parser)
     add_json_flag(parser)
+    add_debug_flag(parser)
     parser.set_defaults(handler=handler)
 
 
