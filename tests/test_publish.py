@@ -8,20 +8,26 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from oci.object_storage.models import CreateMultipartUploadDetails
 
 from conda_pack_ext.cli import main
 from conda_pack_ext.create import create_env
 from conda_pack_ext.errors import Conflict, InvalidInput, StoreError
 from conda_pack_ext.install import install_pack
 from conda_pack_ext.manifest import read_manifest
-from conda_pack_ext.pack import pack_path
+from conda_pack_ext.pack import pack_env, pack_path
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings
 from conda_pack_ext.stores.base import PackStore
+from conda_pack_ext.stores.oci_auth import object_storage_client
 from conda_pack_ext.stores.publish import (
     list_published,
     publish_operation,
@@ -32,6 +38,7 @@ from tests.support.channel import TEST_APP
 from tests.support.cli import cli_error, cli_json
 from tests.support.envfiles import write_env_file
 from tests.support.kernels import run_in_kernel
+from tests.support.progress import RecordingProgress
 
 pytestmark = pytest.mark.slow
 
@@ -295,3 +302,35 @@ def test_concurrent_publishes_lose_no_index_entry(oci_configured, pack_folder):
         thread.join()
     assert errors == []
     assert sorted(e["slug"] for e in list_published(settings)) == slugs
+
+
+def test_a_publish_killed_outright_leaves_an_upload_the_next_publish_aborts(
+    oci_configured, pack_folder
+):
+    server = oci_configured
+    settings = load_settings()
+    pack_env(settings, SLUG, overwrite=True)  # the killed publish only uploads
+    server.bandwidth = 2e6  # slow enough to be killed mid-upload
+    command = [sys.executable, "-m", "conda_pack_ext", "publish", "-s", SLUG]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    publisher = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (server.pending_uploads() and server.count("upload_part")):
+        assert publisher.poll() is None and time.monotonic() < deadline, "no upload started"
+        time.sleep(0.02)
+    publisher.send_signal(signal.SIGKILL)
+    publisher.wait()
+    (left,) = server.pending_uploads()
+    server.bandwidth = None
+    # someone else's unfinished upload under the prefix is not ours to abort
+    other = "conda/cpu/other/1/other_v1"
+    create = CreateMultipartUploadDetails(object=other)
+    client = object_storage_client(settings)
+    client.create_multipart_upload("testns", "packs", create)
+
+    progress = RecordingProgress()
+    published = publish_operation({"slug": SLUG}, settings, progress)
+    assert [u.name for u in server.pending_uploads()] == [other]
+    assert any("aborted an unfinished upload" in line for line in progress.lines)
+    assert left.name == published["path"]
+    assert published["path"] in server.object_names("packs")

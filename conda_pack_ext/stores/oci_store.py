@@ -38,6 +38,8 @@ from .base import (
 
 # Ranged GETs larger than this are split; reads ahead hold parallelism x this in memory.
 DOWNLOAD_CHUNK = 8 << 20
+# Pages of unfinished uploads read when looking for those a killed publish left.
+MAX_UPLOAD_PAGES = 20
 NETWORK_ERRORS = (requests_errors.RequestException, urllib3.exceptions.HTTPError, OSError)
 
 
@@ -181,6 +183,7 @@ class OciStore(PackStore):
         size = os.path.getsize(path)
         manifest_json = json.dumps(manifest)
         condition = {} if overwrite else {"if_none_match": "*"}
+        self._abort_leftover_uploads(key, progress)
         progress.phase("uploading", total=size, unit="bytes")
         if size <= self.part_size:
             with open(path, "rb") as source:
@@ -286,6 +289,31 @@ class OciStore(PackStore):
             what=f"upload part {number} of {self.object_uri(key)}",
         )
         return response.headers["etag"]
+
+    def _abort_leftover_uploads(self, key: str, progress: Progress) -> None:
+        """Abort the multipart uploads of `key` that a publish killed outright left pending
+        (they hold storage until aborted). Best effort: a listing refused by the bucket's
+        policy only skips the clean-up."""
+        page = None
+        try:
+            for _ in range(MAX_UPLOAD_PAGES):
+                kwargs = {"limit": 1000, **({"page": page} if page else {})}
+                response = self._call(
+                    self.client.list_multipart_uploads,
+                    self.namespace,
+                    self.bucket,
+                    what=f"list the unfinished uploads in {self.uri}",
+                    **kwargs,
+                )
+                for upload in response.data or []:
+                    if upload.object == key:
+                        self._abort(key, upload.upload_id)
+                        progress.log(f"aborted an unfinished upload of {self.object_uri(key)}")
+                page = response.headers.get("opc-next-page")
+                if not page:
+                    return
+        except StoreError as error:
+            progress.log(f"could not look for unfinished uploads: {error.message}")
 
     def _abort(self, key: str, upload_id: str) -> None:
         try:
