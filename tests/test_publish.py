@@ -5,6 +5,7 @@ started and running code. Packs published the way ADS does are found by a rescan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from conda_pack_ext.cli import main
 from conda_pack_ext.create import create_env
 from conda_pack_ext.errors import Conflict, InvalidInput, StoreError
 from conda_pack_ext.install import install_pack
-from conda_pack_ext.manifest import read_manifest
+from conda_pack_ext.manifest import read_manifest, write_manifest
 from conda_pack_ext.pack import pack_env, pack_path
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings
@@ -334,3 +335,31 @@ def test_a_publish_killed_outright_leaves_an_upload_the_next_publish_aborts(
     assert any("aborted an unfinished upload" in line for line in progress.lines)
     assert left.name == published["path"]
     assert published["path"] in server.object_names("packs")
+
+
+def test_malformed_recorded_checksums_are_warnings_not_crashes(
+    oci_configured, pack_folder, tmp_path, capsys
+):
+    server = oci_configured
+    settings = load_settings()
+    pack_env(settings, SLUG, overwrite=True)
+    # the pack's sidecar and the env's manifest agree on a sha256 that is no sha256
+    sidecar = pack_path(settings, SLUG).with_name(f"{SLUG}.tar.gz.json")
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "sha256": "XYZ"}))
+    document = read_manifest(pack_folder / SLUG)
+    document["manifest"]["sha256"] = "XYZ"
+    write_manifest(pack_folder / SLUG, document)
+    published = publish_operation({"slug": SLUG}, settings, Progress())
+    actual = hashlib.sha256(pack_path(settings, SLUG).read_bytes()).hexdigest()
+    assert published["sha256"] == actual  # computed again, not copied
+
+    # the store's metadata (not trusted) carries a malformed checksum: install goes on
+    key = published["path"]
+    metadata = server.object_metadata("packs", key)
+    manifest = {**json.loads(metadata["opc-meta-manifest"]), "sha256": ["not", "hex"]}
+    server.put("packs", key, server.object_bytes("packs", key),
+               {"manifest": json.dumps(manifest)})  # fmt: skip
+    installed = cli_json(capsys, "install", "-s", SLUG, "--no-kernel",
+                         "--conda-pack-folder", str(tmp_path / "elsewhere"))  # fmt: skip
+    assert installed["sha256"] == actual
+    assert any("malformed: the pack is unverified" in w for w in installed["warnings"])
