@@ -415,3 +415,22 @@ def test_an_oversized_index_is_a_clear_error_until_rescanned(
     answer = cli_json(capsys, "list", "--published", "--rescan", *flags)
     assert [e["slug"] for e in answer["packs"]] == ["myenv_v1_0"]
     assert [e["slug"] for e in list_published(settings)] == ["myenv_v1_0"]
+
+
+async def test_rest_answers_carry_the_warnings_of_a_garbled_index(jp_fetch, tmp_path, capsys):
+    store_uri = (tmp_path / "store").as_uri()
+    store = open_store(store_uri, load_settings())
+    good = published_entry(store, "good_v1")
+    put_raw_index(store, json.dumps({"packs": [good, [1, 2, 3], {"path": 5}]}).encode())
+    response = await jp_fetch("conda-pack-ext", "published", params={"prefix": store_uri})
+    answer = json.loads(response.body)
+    assert [e["slug"] for e in answer["packs"]] == ["good_v1"]
+    assert len([w for w in answer["warnings"] if "skipped a bad entry" in w]) == 2
+
+    put_raw_index(store, b"[1,2,3]")
+    assert main(["configure", "-p", store_uri, "--conda-pack-folder", str(tmp_path / "c")]) == 0
+    capsys.readouterr()
+    response = await jp_fetch("conda-pack-ext", "envs")
+    answer = json.loads(response.body)
+    assert answer["store_error"] is None
+    assert any("not an index document" in w for w in answer["store_warnings"])
