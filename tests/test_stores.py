@@ -434,3 +434,29 @@ async def test_rest_answers_carry_the_warnings_of_a_garbled_index(jp_fetch, tmp_
     answer = json.loads(response.body)
     assert answer["store_error"] is None
     assert any("not an index document" in w for w in answer["store_warnings"])
+
+
+def test_a_rescan_skips_objects_whose_names_no_request_may_use(
+    oci_settings, object_storage, pack_file, tmp_path
+):
+    settings = oci_settings()
+    store = open_store(settings.store_uri, settings)
+    store.upload(store.pack_key(MANIFEST, "myenv_v1_0"), str(pack_file), MANIFEST, Progress(),
+                 overwrite=False)  # fmt: skip
+    for odd in ("conda/cpu/x//odd_v1", "conda/cpu/../../prod/odd_v1", "conda/cpu/./odd_v1"):
+        object_storage.put("packs", odd, b"not ours to touch")
+    warnings = []
+    listed = list_published(settings, rescan=True, warnings=warnings)
+    assert [e["slug"] for e in listed] == ["myenv_v1_0"]
+    assert len([w for w in warnings if w.startswith("skipped the object")]) == 3
+    with pytest.raises(NotFound):  # unpublish finds no usable object of that name
+        unpublish_operation({"slug": "odd_v1"}, settings, Progress())
+    assert len([n for n in object_storage.object_names("packs") if "odd_v1" in n]) == 3
+
+    folder = tmp_path / "folder-store"
+    (folder / "cpu" / "e" / "1").mkdir(parents=True)
+    (folder / "cpu" / "e" / "1" / "linked_v1").symlink_to(pack_file)  # leads outside
+    warnings = []
+    local = load_settings(conda_pack_os_prefix=folder.as_uri())
+    assert list_published(local, rescan=True, warnings=warnings) == []
+    assert any("leads outside the store folder" in w for w in warnings)

@@ -162,7 +162,29 @@ class PackStore(ABC):
 
     def find_slug(self, slug: str) -> list[str]:
         """Keys of every object named `slug` under the prefix (all listing pages)."""
-        return [key for key, _ in self.list_keys() if posixpath.basename(key) == slug]
+        return [key for key in self.usable_keys() if posixpath.basename(key) == slug]
+
+    def usable_keys(self, warnings: list[str] | None = None) -> list[str]:
+        """The keys of list_keys that check_key accepts (a bucket may hold names like
+        `a//b` or `a/../b` that no request of ours may use); the others are named in
+        `warnings`."""
+        usable = []
+        for key, _ in self.list_keys():
+            problem = key_problem(key, self.prefix)
+            if problem is None:
+                usable.append(key)
+            elif warnings is not None:
+                warnings.append(f"skipped the object {key[:200]!r}: {problem}")
+        return usable
+
+    def head_or_warn(self, key: str, warnings: list[str]) -> ObjectInfo | None:
+        """head(), with an object that leads outside the store (a symbolic link in a
+        folder store) skipped with a warning instead of failing a whole listing."""
+        try:
+            return self.head(key)
+        except InvalidInput as error:
+            warnings.append(error.message)
+            return None
 
 
 def key_problem(key: object, prefix: str) -> str | None:

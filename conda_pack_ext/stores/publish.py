@@ -246,9 +246,9 @@ def rescan_store(
     """List every object under the prefix, read each one's metadata, rewrite the index."""
     warnings = [] if warnings is None else warnings
     started = _now()
-    keys = [key for key, _ in store.list_keys()]
+    keys = store.usable_keys(warnings)
     with ThreadPoolExecutor(max(1, min(parallelism, 16))) as pool:
-        infos = list(pool.map(store.head, keys))
+        infos = list(pool.map(lambda key: store.head_or_warn(key, warnings), keys))
     previous = {e["path"]: e for e in load_index(store, replacing=True).entries}
     scanned = {}
     for info in infos:
