@@ -145,6 +145,8 @@ def install_operation(params: dict, settings: Settings, progress: Progress) -> d
     if bool(uri) == bool(slug):
         raise InvalidInput("give either a pack URI (-u) or a slug (-s), not both or neither")
     source = source_from_uri(uri, settings) if uri else source_for_slug(slug, settings)
+    for warning in getattr(source, "warnings", ()):  # e.g. bad entries of the store's index
+        progress.warn(warning)
     return install_pack(
         source,
         settings,

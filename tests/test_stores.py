@@ -460,3 +460,15 @@ def test_a_rescan_skips_objects_whose_names_no_request_may_use(
     local = load_settings(conda_pack_os_prefix=folder.as_uri())
     assert list_published(local, rescan=True, warnings=warnings) == []
     assert any("leads outside the store folder" in w for w in warnings)
+
+
+def test_install_by_slug_hears_of_the_bad_entries_it_skipped(store_flags, pack_file):
+    _, settings = store_flags
+    store = open_store(settings.store_uri, settings)
+    key = store.pack_key(MANIFEST, "myenv_v1_0")
+    store.upload(key, str(pack_file), MANIFEST, Progress(), overwrite=False)
+    entry = {**published_entry(store, "myenv_v1_0"), "path": key}
+    put_raw_index(store, json.dumps({"packs": [{"path": ["x"]}, entry]}).encode())
+    source = resolve_slug("myenv_v1_0", settings)
+    assert source.key == key
+    assert any("skipped a bad entry" in w for w in source.warnings)

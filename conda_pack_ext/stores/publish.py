@@ -44,6 +44,7 @@ class StorePackSource:
     slug: str | None
     manifest: dict | None = None
     filename: str = ""
+    warnings: list[str] = field(default_factory=list)  # met while finding the pack
 
     def __post_init__(self):
         self.filename = self.filename or f"{posixpath.basename(self.key)}.tar.gz"
@@ -308,20 +309,27 @@ def _source(store: PackStore, key: str, slug: str | None) -> StorePackSource | N
     )
 
 
+def _first_source(store: PackStore, entries: list[dict], slug: str) -> StorePackSource | None:
+    """The source of the first entry of `slug` whose object exists."""
+    for entry in entries:
+        if _entry_slug(entry) == slug:
+            source = _source(store, entry["path"], slug)
+            if source:
+                return source
+    return None
+
+
 def resolve_slug(slug: str, settings: Settings) -> StorePackSource:
     """The published pack of `slug`: through the index, else through a rescan."""
     validate_slug(slug)
     store = open_store(settings.store_uri, settings)
-    for entry in load_index(store).entries:
-        if _entry_slug(entry) == slug:
-            source = _source(store, entry["path"], slug)
-            if source:
-                return source
-    for entry in rescan_store(store, int(settings.parallelism)):
-        if _entry_slug(entry) == slug:
-            source = _source(store, entry["path"], slug)
-            if source:
-                return source
+    index = load_index(store)
+    source = _first_source(store, index.entries, slug) or _first_source(
+        store, rescan_store(store, int(settings.parallelism)), slug
+    )
+    if source:
+        source.warnings = index.warnings  # what was wrong with the index
+        return source
     raise NotFound(
         f"slug {slug!r} is not published under {store.uri}",
         "see `conda-pack-ext list --published`, or check -p / conda_pack_os_prefix",
