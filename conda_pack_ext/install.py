@@ -135,6 +135,8 @@ def install_operation(params: dict, settings: Settings, progress: Progress) -> d
         source = source_for_service_slug(slug, settings)
     else:
         source = source_from_uri(uri, settings) if uri else source_for_slug(slug, settings)
+    for warning in getattr(source, "warnings", ()):  # e.g. bad entries of the store's index
+        progress.warn(warning)
     return install_pack(
         source,
         settings,
@@ -176,8 +178,11 @@ def install_pack(
     of the pack folder."""
     progress = progress or Progress()
     started = time.monotonic()
-    # the user's --sha256 decides alone; else the store's metadata, when it is trusted
-    expected = {_checked_sha256(expected_sha256 or source.sha256)} - {None}
+    # the user's --sha256 decides alone; else the store's metadata, when it is trusted (a
+    # malformed one is a warning that the pack goes unverified)
+    expected = {_checked_sha256(expected_sha256)} - {None}
+    if not expected_sha256:
+        expected = {_recorded_sha256(source, progress)} - {None}
     folder = settings.pack_folder
     folder.mkdir(parents=True, exist_ok=True)
     if source.slug:
@@ -248,6 +253,18 @@ def _checked_sha256(value: str | None) -> str | None:
     if not SHA256_PATTERN.match(value):
         raise InvalidInput(f"bad sha256 {value!r}", "give 64 hexadecimal digits")
     return value
+
+
+def _recorded_sha256(source: PackSource, progress: Progress) -> str | None:
+    """The checksum the store recorded for the pack; a malformed one (the store is not
+    trusted) is a warning that the pack goes unverified, not a failure."""
+    if not source.sha256:
+        return None
+    try:
+        return _checked_sha256(source.sha256 if isinstance(source.sha256, str) else "?")
+    except InvalidInput:
+        progress.warn(f"the sha256 recorded for {source.uri} is malformed: the pack is unverified")
+        return None
 
 
 def _refuse_existing(prefix: Path, overwrite: bool, waited: bool = False) -> None:

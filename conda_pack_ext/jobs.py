@@ -37,6 +37,7 @@ from .envfile import load_env_file, resolve_identity, validate_slug
 from .errors import Cancelled, Conflict, InvalidInput, NotFound, PackError
 from .manifest import slug_lock
 from .operations import run_operation, settings_for, validate_params
+from .private_files import create_private
 from .progress import Progress
 from .safe_yaml import shorten
 
@@ -536,6 +537,9 @@ class JobManager:
 
     def _connect(self) -> sqlite3.Connection:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        # private to the user (job params and logs), from its creation on; SQLite gives its
+        # journal the database's mode
+        create_private(self.db_path)
         db = sqlite3.connect(self.db_path, timeout=10)
         db.execute(HISTORY_TABLE)
         db.commit()

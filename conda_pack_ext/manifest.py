@@ -24,6 +24,7 @@ from pathlib import Path
 from . import __version__
 from .envfile import validate_env_data, validate_slug
 from .errors import Conflict, InvalidInput, NotFound
+from .private_files import open_private
 from .progress import Progress
 from .safe_yaml import dump_yaml, read_yaml_file
 
@@ -150,7 +151,9 @@ def slug_lock(
     locks = Path(pack_folder).expanduser().absolute() / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
     waited = False
-    with open(locks / f"{validate_slug(slug)}.lock", "w") as handle:
+    # never follows a symlink planted at the lock path (it would create a file elsewhere)
+    fd = open_private(locks / f"{validate_slug(slug)}.lock")
+    with os.fdopen(fd, "rb") as handle:
         while not _try_lock(handle):
             if not wait:
                 raise Conflict(

@@ -142,6 +142,7 @@ def pack_env(
         if existing and not existing["current"]:
             progress.log(f"replacing the stale pack {output} (the env changed since)")
         output.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(output, progress)
         temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
         progress.temp_path(temporary)
         try:
@@ -379,6 +380,27 @@ def _check_level(level) -> int:
             f"use 0-9 (default {DEFAULT_COMPRESS_LEVEL}; 0-3 are the fast levels)",
         )
     return level
+
+
+def remove_stale_parts(output: Path, progress: Progress) -> None:
+    """Remove the partial files `.<slug>.tar.gz.<pid>.part` that a pack killed outright
+    (kill -9, a crash) left beside `output`, when their process is gone. Call with the
+    slug's lock held: then no live pack of this slug is writing one."""
+    for leftover in output.parent.glob(f".{output.name}.*.part"):
+        pid = leftover.name[len(output.name) + 2 : -len(".part")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+            progress.log(f"removed {leftover.name}, left by a pack that did not finish")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _read_sidecar(path: Path) -> dict:

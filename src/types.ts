@@ -122,6 +122,8 @@ export interface IEnvsAnswer {
   conda_pack_folder: string;
   store_uri: string;
   store_error: IErrorBody | null;
+  /** unusable entries of the store's index, skipped */
+  store_warnings?: string[];
   envs: ILocalEnv[];
   /** What the `clean` job would remove; listing changes nothing. */
   cleanup?: { leftovers: string[]; stale_kernels: string[] };
@@ -150,6 +152,8 @@ export interface IManifest {
 export interface IPublishedAnswer {
   store_uri: string;
   packs: IManifest[];
+  /** unusable entries of the store's index, skipped */
+  warnings?: string[];
 }
 
 /** The settings the Settings dialog edits (PUT /conda-pack-ext/config). */

@@ -7,7 +7,10 @@ create/pack/install/publish operations through the same JobManager.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import stat
 import threading
 import time
 from pathlib import Path
@@ -18,9 +21,11 @@ from oci.object_storage.models import CreateMultipartUploadDetails
 
 from conda_pack_ext.errors import Conflict, InvalidInput, NotFound
 from conda_pack_ext.jobs import JobManager, default_history_path
+from conda_pack_ext.manifest import slug_lock
 from conda_pack_ext.server import JOB_EVENT_SCHEMA_PATH
 from conda_pack_ext.stores import oci_auth
 from tests.support.history import running_job_record, write_history
+from tests.support.secrets import assert_no_secret, secret_files
 
 
 def wait_for(predicate, timeout: float = 20.0):
@@ -368,3 +373,67 @@ def test_reported_temp_paths_are_undone_after_a_restart(
     wait_for(lambda: not object_storage.pending_uploads())
     wait_for(lambda: "aborted the unfinished upload" in list(published.log)[-1])
     assert published.state == "interrupted"
+
+
+# ---- state files are private; secrets stay out of them -------------------------------------
+
+
+@pytest.fixture
+def open_umask():
+    """A umask that would make new files world-readable (as on many systems)."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_history_database_is_private(make_manager, tmp_path, open_umask):
+    make_manager().shutdown(timeout=10)
+    db = tmp_path / "jobs.sqlite"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    db.chmod(0o644)  # a database from an older version
+    make_manager().shutdown(timeout=10)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("kind", ["secret_lines", "secret_profile", "pem_key"])
+def test_a_secret_oci_config_stays_out_of_the_job_its_history_and_the_log(
+    tmp_path, object_storage, throwaway_rsa_key_pem, caplog, kind
+):
+    path, leaks = secret_files(tmp_path / "secrets", throwaway_rsa_key_pem)[kind]
+    manager = JobManager(tmp_path / "jobs.sqlite", persist_interval=0.1)
+    try:
+        job = manager.submit("unpublish", {
+            "slug": "nothing", "auth": "api_key", "oci_config": str(path),
+            "conda_pack_os_prefix": "oci://packs@testns/conda",
+            "os_endpoint": object_storage.endpoint,
+        })  # fmt: skip
+        wait_for(lambda: not job.active)
+        answer = manager.snapshot(job)
+    finally:
+        manager.shutdown(timeout=10)
+    assert answer["state"] == "failed" and answer["error"]["code"] == "auth_error"
+    assert str(path) in answer["error"]["message"]
+    assert_no_secret(json.dumps(answer), leaks)
+    assert_no_secret(caplog.text, leaks)
+    for name in os.listdir(tmp_path):
+        if name.startswith("jobs.sqlite"):
+            assert_no_secret((tmp_path / name).read_bytes(), leaks)
+
+
+def test_the_slug_lock_never_follows_a_planted_symlink(tmp_path, open_umask):
+    folder, victim = tmp_path / "conda", tmp_path / "victim.txt"
+    (folder / ".locks").mkdir(parents=True)
+    (folder / ".locks" / "env_v1.lock").symlink_to(victim)
+    with pytest.raises(InvalidInput, match="symbolic link"):
+        with slug_lock(folder, "env_v1"):
+            pass
+    assert not victim.exists()  # not created through the link
+    victim.write_text("precious")
+    with pytest.raises(InvalidInput, match="symbolic link"):
+        with slug_lock(folder, "env_v1"):
+            pass
+    assert victim.read_text() == "precious"  # not truncated either
+    (folder / ".locks" / "env_v1.lock").unlink()
+    with slug_lock(folder, "env_v1"):
+        lock = folder / ".locks" / "env_v1.lock"
+        assert stat.S_IMODE(lock.stat().st_mode) == 0o600

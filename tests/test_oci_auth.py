@@ -5,8 +5,10 @@ outputs never contain key material or tokens."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
+import stat
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +22,9 @@ from cryptography.x509.oid import NameOID
 
 from conda_pack_ext.cli import main
 from conda_pack_ext.errors import AuthError
+from conda_pack_ext.jobs import default_history_path
 from conda_pack_ext.stores import open_store
+from tests.support.secrets import assert_no_secret, secret_files
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaafaketenancy"
 
@@ -229,3 +233,54 @@ def test_no_secret_in_outputs(
     for output in outputs:
         for secret in secrets:
             assert secret not in output
+
+
+@pytest.mark.parametrize("kind", ["secret_lines", "secret_profile", "pem_key"])
+def test_a_secret_file_given_as_oci_config_is_never_quoted(
+    object_storage, tmp_path, capsys, throwaway_rsa_key_pem, kind
+):
+    path, leaks = secret_files(tmp_path / "secrets", throwaway_rsa_key_pem)[kind]
+    argv = ["unpublish", "-s", "nothing", "-a", "api_key", "-p", "oci://packs@testns/conda",
+            "--os-endpoint", object_storage.endpoint, "--oci-config", str(path)]  # fmt: skip
+    assert main(argv) == 1
+    human = capsys.readouterr()
+    assert str(path) in human.err and "Traceback" not in human.err
+    assert "could not be read" in human.err or "is incomplete" in human.err
+    assert main([*argv, "--json"]) == 1
+    answer = capsys.readouterr()
+    for output in (human.out, human.err, answer.out, answer.err):
+        assert_no_secret(output, leaks)
+    assert object_storage.requests == []  # nothing was sent anywhere
+
+
+async def test_a_secret_oci_config_stays_out_of_rest_answers_history_and_server_log(
+    jp_fetch, object_storage, tmp_path, throwaway_rsa_key_pem, caplog
+):
+    files = secret_files(tmp_path / "secrets", throwaway_rsa_key_pem)
+    leaks = [leak for _, found in files.values() for leak in found]
+    bodies = []
+    for path, _ in files.values():
+        params = {"slug": "nothing", "auth": "api_key", "oci_config": str(path),
+                  "conda_pack_os_prefix": "oci://packs@testns/conda",
+                  "os_endpoint": object_storage.endpoint}  # fmt: skip
+        response = await jp_fetch("conda-pack-ext", "jobs", method="POST",
+                                  body=json.dumps({"kind": "unpublish", "params": params}))  # fmt: skip
+        job_id = json.loads(response.body)["id"]
+        for _ in range(600):
+            response = await jp_fetch("conda-pack-ext", "jobs", job_id)
+            job = json.loads(response.body)
+            if job["state"] not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.05)
+        assert job["state"] == "failed" and job["error"]["code"] == "auth_error"
+        assert str(path) in job["error"]["message"]
+        bodies.append(response.body)
+    response = await jp_fetch("conda-pack-ext", "jobs")
+    bodies.append(response.body)
+    for body in bodies:
+        assert_no_secret(body, leaks)
+    assert_no_secret(caplog.text, leaks)
+    history = default_history_path().parent
+    assert stat.S_IMODE((history / "jobs.sqlite").stat().st_mode) == 0o600
+    for state_file in history.iterdir():
+        assert_no_secret(state_file.read_bytes(), leaks)

@@ -7,8 +7,11 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tarfile
+import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -215,3 +218,30 @@ def test_cleaned_package_cache_entry_is_a_clear_error(conda_channel, tmp_path, m
     packed = pack_env(settings, created["slug"])
     assert Path(packed["pack_path"]).is_file()
     assert any(TEST_LIB in warning for warning in packed["warnings"])
+
+
+def test_a_pack_killed_outright_leaves_a_part_file_that_the_next_pack_removes(env):
+    settings, slug, _ = env
+    packs = settings.pack_folder / ".packs"
+    command = [sys.executable, "-m", "conda_pack_ext", "--ads-config", settings.ads_config_dir,
+               "pack", "-s", slug, "-o", "--compress-level", "9",
+               "--conda-pack-folder", str(settings.pack_folder)]  # fmt: skip
+    env_vars = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    packer = subprocess.Popen(command, env=env_vars, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(packs.glob(f".{slug}.tar.gz.{packer.pid}.part")):
+        assert packer.poll() is None and time.monotonic() < deadline, "no .part appeared"
+        time.sleep(0.02)
+    packer.send_signal(signal.SIGKILL)
+    packer.wait()
+    (left,) = packs.glob(f".{slug}.tar.gz.*.part")
+    with subprocess.Popen(["sleep", "60"]) as alive:  # a .part whose writer still runs
+        alive_part = packs / f".{slug}.tar.gz.{alive.pid}.part"
+        alive_part.write_bytes(b"being written")
+        progress = RecordingProgress()
+        pack_env(settings, slug, overwrite=True, progress=progress)
+        alive.kill()
+    assert not left.exists()
+    assert any(left.name in line for line in progress.lines)
+    assert alive_part.exists()
+    alive_part.unlink()

@@ -5,23 +5,30 @@ started and running code. Packs published the way ADS does are found by a rescan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from oci.object_storage.models import CreateMultipartUploadDetails
 
 from conda_pack_ext.cli import main
 from conda_pack_ext.create import create_env
 from conda_pack_ext.errors import Conflict, InvalidInput, StoreError
 from conda_pack_ext.install import install_pack
-from conda_pack_ext.manifest import read_manifest
-from conda_pack_ext.pack import pack_path
+from conda_pack_ext.manifest import read_manifest, write_manifest
+from conda_pack_ext.pack import pack_env, pack_path
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings
 from conda_pack_ext.stores.base import PackStore
+from conda_pack_ext.stores.oci_auth import object_storage_client
 from conda_pack_ext.stores.publish import (
     list_published,
     publish_operation,
@@ -32,6 +39,7 @@ from tests.support.channel import TEST_APP
 from tests.support.cli import cli_error, cli_json
 from tests.support.envfiles import write_env_file
 from tests.support.kernels import run_in_kernel
+from tests.support.progress import RecordingProgress
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +115,7 @@ def test_publish_list_install_by_slug_and_uri_through_object_storage(
     assert manifest["sha256"] == published["sha256"] and manifest["type"] == "published"
 
     before = server.count("get_object") + server.count("list_objects")
-    listed = cli_json(capsys, "list", "--published")
+    listed = cli_json(capsys, "list", "--published")["packs"]
     assert server.count("get_object") + server.count("list_objects") == before + 1
     entry = next(e for e in listed if e["slug"] == SLUG)
     for field in ("name", "version", "arch_type", "python", "size_mb", "sha256", "uri"):
@@ -130,7 +138,7 @@ def test_publish_list_install_by_slug_and_uri_through_object_storage(
     removed = cli_json(capsys, "unpublish", "-s", SLUG)
     assert removed["removed"] == [published["uri"]]
     assert server.object_names("packs") == ["conda/index.json"]
-    assert cli_json(capsys, "list", "--published") == []
+    assert cli_json(capsys, "list", "--published")["packs"] == []
 
 
 def test_publish_and_install_through_a_folder_store(pack_folder, tmp_path, capsys):
@@ -140,7 +148,7 @@ def test_publish_and_install_through_a_folder_store(pack_folder, tmp_path, capsy
     assert published["uri"] == (store / "cpu/storetest/1.0" / SLUG).as_uri()
     sidecar = json.loads((store / "cpu/storetest/1.0" / f"{SLUG}.json").read_text())
     assert sidecar["manifest"]["sha256"] == published["sha256"]
-    listed = cli_json(capsys, "list", "--published", "-p", store.as_uri())
+    listed = cli_json(capsys, "list", "--published", "-p", store.as_uri())["packs"]
     assert [e["slug"] for e in listed] == [SLUG]
     elsewhere = tmp_path / "elsewhere"
     installed = cli_json(
@@ -165,8 +173,8 @@ def test_a_pack_published_by_ads_is_found_by_rescan_and_installs(
                         pack_uri=f"oci://packs@testns/{ads_key}")  # fmt: skip
     server.put("packs", ads_key, pack_path(settings, SLUG).read_bytes(),
                {"manifest": json.dumps(ads_manifest)})  # fmt: skip
-    assert [e["slug"] for e in cli_json(capsys, "list", "--published")] == [SLUG]
-    rescanned = cli_json(capsys, "list", "--published", "--rescan")
+    assert [e["slug"] for e in cli_json(capsys, "list", "--published")["packs"]] == [SLUG]
+    rescanned = cli_json(capsys, "list", "--published", "--rescan")["packs"]
     assert sorted(e["slug"] for e in rescanned) == ["adsenv_v2", SLUG]
     ads_entry = next(e for e in rescanned if e["slug"] == "adsenv_v2")
     assert ads_entry["uri"] == f"oci://packs@testns/{ads_key}" and ads_entry["sha256"] is None
@@ -297,3 +305,63 @@ def test_concurrent_publishes_lose_no_index_entry(oci_configured, pack_folder):
         thread.join()
     assert errors == []
     assert sorted(e["slug"] for e in list_published(settings)) == slugs
+
+
+def test_a_publish_killed_outright_leaves_an_upload_the_next_publish_aborts(
+    oci_configured, pack_folder
+):
+    server = oci_configured
+    settings = load_settings()
+    pack_env(settings, SLUG, overwrite=True)  # the killed publish only uploads
+    server.bandwidth = 2e6  # slow enough to be killed mid-upload
+    command = [sys.executable, "-m", "conda_pack_ext", "publish", "-s", SLUG]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    publisher = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (server.pending_uploads() and server.count("upload_part")):
+        assert publisher.poll() is None and time.monotonic() < deadline, "no upload started"
+        time.sleep(0.02)
+    publisher.send_signal(signal.SIGKILL)
+    publisher.wait()
+    (left,) = server.pending_uploads()
+    server.bandwidth = None
+    # someone else's unfinished upload under the prefix is not ours to abort
+    other = "conda/cpu/other/1/other_v1"
+    create = CreateMultipartUploadDetails(object=other)
+    client = object_storage_client(settings)
+    client.create_multipart_upload("testns", "packs", create)
+
+    progress = RecordingProgress()
+    published = publish_operation({"slug": SLUG}, settings, progress)
+    assert [u.name for u in server.pending_uploads()] == [other]
+    assert any("aborted an unfinished upload" in line for line in progress.lines)
+    assert left.name == published["path"]
+    assert published["path"] in server.object_names("packs")
+
+
+def test_malformed_recorded_checksums_are_warnings_not_crashes(
+    oci_configured, pack_folder, tmp_path, capsys
+):
+    server = oci_configured
+    settings = load_settings()
+    pack_env(settings, SLUG, overwrite=True)
+    # the pack's sidecar and the env's manifest agree on a sha256 that is no sha256
+    sidecar = pack_path(settings, SLUG).with_name(f"{SLUG}.tar.gz.json")
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "sha256": "XYZ"}))
+    document = read_manifest(pack_folder / SLUG)
+    document["manifest"]["sha256"] = "XYZ"
+    write_manifest(pack_folder / SLUG, document)
+    published = publish_operation({"slug": SLUG}, settings, Progress())
+    actual = hashlib.sha256(pack_path(settings, SLUG).read_bytes()).hexdigest()
+    assert published["sha256"] == actual  # computed again, not copied
+
+    # the store's metadata (not trusted) carries a malformed checksum: install goes on
+    key = published["path"]
+    metadata = server.object_metadata("packs", key)
+    manifest = {**json.loads(metadata["opc-meta-manifest"]), "sha256": ["not", "hex"]}
+    server.put("packs", key, server.object_bytes("packs", key),
+               {"manifest": json.dumps(manifest)})  # fmt: skip
+    installed = cli_json(capsys, "install", "-s", SLUG, "--no-kernel",
+                         "--conda-pack-folder", str(tmp_path / "elsewhere"))  # fmt: skip
+    assert installed["sha256"] == actual
+    assert any("malformed: the pack is unverified" in w for w in installed["warnings"])

@@ -5,17 +5,36 @@ entry under concurrent writers, and failures come back as errors that say what t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import threading
 
 import pytest
 
-from conda_pack_ext.errors import AuthError, Cancelled, Conflict, NotFound, StoreError
+from conda_pack_ext.cli import main
+from conda_pack_ext.errors import (
+    AuthError,
+    Cancelled,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StoreError,
+)
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings
 from conda_pack_ext.stores import open_store
-from conda_pack_ext.stores.index import make_entry, update_index, upsert
+from conda_pack_ext.stores.base import INDEX_NAME
+from conda_pack_ext.stores.index import (
+    MAX_ENTRY_WARNINGS,
+    load_index,
+    make_entry,
+    update_index,
+    upsert,
+)
+from conda_pack_ext.stores.local import LocalStore
+from conda_pack_ext.stores.publish import list_published, resolve_slug, unpublish_operation
+from tests.support.cli import cli_json
 
 MANIFEST = {"name": "My Env", "version": "1.0", "slug": "myenv_v1_0", "arch_type": "CPU"}
 
@@ -87,7 +106,8 @@ def test_concurrent_index_writers_lose_no_entry(store):
     errors = []
 
     def publish(number: int) -> None:
-        entry = make_entry({"name": f"env{number}", "version": "1"}, path=f"p/{number}",
+        key = store.key("cpu", f"env{number}", "1", f"slug{number}")
+        entry = make_entry({"name": f"env{number}", "version": "1"}, path=key,
                            uri=f"u/{number}", sha256=None, size=1, published="t")  # fmt: skip
         entry["slug"] = f"slug{number}"
         try:
@@ -228,3 +248,227 @@ def test_configure_writes_ads_config_file(tmp_path, capsys):
         "parallelism": "4",
     }
     capsys.readouterr()
+
+
+# ---- object names: nothing outside the prefix ----------------------------------------------
+
+OUTSIDE_NAMES = ["../prod/cpu/e/1/s", "/conda/cpu/e/1/s", "conda/../prod/cpu/e/1/s",
+                 "conda//cpu/s", "conda/./s", "conda/cpu/..", "conda", "prod/cpu/e/1/s",
+                 "conda\\..\\prod", "conda/a\x00b", "", "conda/" + "x" * 1100]  # fmt: skip
+
+
+def store_calls(store, name: str, pack_file):
+    """Every store call that takes an object name, with that name."""
+    return {
+        "head": lambda: store.head(name),
+        "open": lambda: store.open(name, 10),
+        "delete": lambda: store.delete(name),
+        "upload": lambda: store.upload(name, str(pack_file), MANIFEST, Progress(), True),
+    }
+
+
+@pytest.mark.parametrize("name", OUTSIDE_NAMES)
+def test_object_names_outside_the_prefix_are_refused(oci_store, object_storage, pack_file, name):
+    object_storage.put("packs", "prod/cpu/e/1/s", b"production pack")
+    before = len(object_storage.requests)
+    for call, run in store_calls(oci_store, name, pack_file).items():
+        with pytest.raises(InvalidInput, match="refusing the object name") as refused:
+            run()
+        assert "oci://packs@testns/conda" in refused.value.hint, call
+    assert len(object_storage.requests) == before  # not one request left the process
+    assert object_storage.object_names("packs") == ["prod/cpu/e/1/s"]
+
+
+def test_the_folder_store_stays_in_its_folder(tmp_path, pack_file):
+    root, outside = tmp_path / "store", tmp_path / "outside"
+    (outside / "e" / "1").mkdir(parents=True)
+    (outside / "e" / "1" / "s").write_bytes(b"not a pack of the store")
+    root.mkdir()
+    (root / "cpu").symlink_to(outside)  # a link planted in the store folder
+    store = open_store(root.as_uri(), load_settings())
+    for name in ("../outside/e/1/s", "/etc/passwd", "cpu/../../outside/e/1/s", "a//b", "./x"):
+        for run in store_calls(store, name, pack_file).values():
+            with pytest.raises(InvalidInput, match="refusing the object name"):
+                run()
+    for run in store_calls(store, "cpu/e/1/s", pack_file).values():
+        with pytest.raises(InvalidInput, match="leads outside the store folder"):
+            run()
+    assert (outside / "e" / "1" / "s").read_bytes() == b"not a pack of the store"
+    assert sorted(p.name for p in outside.rglob("*")) == ["1", "e", "s"]
+
+
+# ---- garbled indexes -----------------------------------------------------------------------
+
+
+@pytest.fixture(params=["oci", "local"])
+def store_flags(request, tmp_path):
+    """(CLI flags, settings) of a store of each kind."""
+    if request.param == "oci":
+        settings = request.getfixturevalue("oci_settings")()
+        flags = ["-p", settings.store_uri, "-a", "api_key", "--oci-config",
+                 settings.oci_config, "--os-endpoint", settings.os_endpoint]  # fmt: skip
+    else:
+        settings = load_settings(conda_pack_os_prefix=(tmp_path / "store").as_uri())
+        flags = ["-p", settings.store_uri]
+    return flags, settings
+
+
+def put_raw_index(store, data: bytes) -> None:
+    """Replace index.json with any bytes, as a broken tool or a hostile writer could."""
+    if isinstance(store, LocalStore):
+        store.root.mkdir(parents=True, exist_ok=True)
+        (store.root / INDEX_NAME).write_bytes(data)
+    else:
+        store.client.put_object(store.namespace, store.bucket, store.index_key, data)
+
+
+def published_entry(store, slug: str) -> dict:
+    key = store.key("cpu", slug, "1", slug)
+    entry = make_entry({"name": slug, "version": "1"}, path=key, uri=store.object_uri(key),
+                       sha256=None, size=1, published="2026-01-01T00:00:00Z")  # fmt: skip
+    entry["slug"] = slug
+    return entry
+
+
+@pytest.mark.parametrize(
+    "document, wanted",
+    [(b"[1,2,3]", "not an index document"), (b'{"packs": 5}', "not an index document"),
+     (b'{"packs": [', "not valid JSON"), (b"\xff\xfe" * 100, "not valid JSON"),
+     (b"[" * 100000, "not valid JSON")],
+)  # fmt: skip
+def test_an_index_that_is_no_index_is_rebuilt_with_a_warning(
+    store_flags, pack_file, capsys, document, wanted
+):
+    flags, settings = store_flags
+    store = open_store(settings.store_uri, settings)
+    store.upload(store.pack_key(MANIFEST, "myenv_v1_0"), str(pack_file), MANIFEST, Progress(),
+                 overwrite=False)  # fmt: skip
+    put_raw_index(store, document)
+    answer = cli_json(capsys, "list", "--published", *flags)
+    assert [e["slug"] for e in answer["packs"]] == ["myenv_v1_0"]  # found by a rescan
+    assert any(wanted in w for w in answer["warnings"]), answer["warnings"]
+    assert main(["list", "--published", *flags]) == 0
+    assert "myenv_v1_0" in capsys.readouterr().out
+    assert load_index(store).warnings == []  # the rescan wrote a good index
+
+
+def test_bad_entries_are_skipped_with_warnings_and_never_written_back(store_flags, capsys):
+    flags, settings = store_flags
+    store = open_store(settings.store_uri, settings)
+    good = published_entry(store, "good_v1")
+    bad = [7, "text", None, {"slug": "nopath"}, {**good, "path": 5}, {**good, "size": "big"},
+           {**good, "name": "n" * 100_000}, {**good, "path": "../prod/cpu/x/1/good_v1"},
+           {**good, "path": "/" + good["path"]}, {**good, "slug": "other_v1"},
+           {**good, "version": {"a": 1}}, {**good, "path": "conda/cpu/x/1/"}]  # fmt: skip
+    put_raw_index(store, json.dumps({"index_version": 1, "packs": [good, *bad]}).encode())
+
+    answer = cli_json(capsys, "list", "--published", *flags)
+    assert [e["slug"] for e in answer["packs"]] == ["good_v1"]
+    assert len([w for w in answer["warnings"] if "skipped" in w]) == MAX_ENTRY_WARNINGS + 1
+    assert all(len(w) < 500 for w in answer["warnings"])  # no entry content quoted
+    assert main(["list", "--published", *flags]) == 0
+    out, err = capsys.readouterr()
+    assert "good_v1" in out and "warning: skipped a bad entry" in err
+
+    written = update_index(store, upsert(published_entry(store, "new_v1")))
+    assert [e["slug"] for e in written.entries] == ["good_v1", "new_v1"]
+    assert written.warnings  # what was dropped is said
+    document, _ = store.read_index()
+    assert [e["slug"] for e in document["packs"]] == ["good_v1", "new_v1"]
+
+
+def test_an_entry_naming_an_object_outside_the_prefix_is_never_touched(
+    oci_settings, object_storage, capsys
+):
+    settings = oci_settings()
+    store = open_store(settings.store_uri, settings)
+    object_storage.put("packs", "prod/cpu/app/1/app_v1", b"production pack")
+    entry = {**published_entry(store, "app_v1"), "path": "prod/cpu/app/1/app_v1"}
+    put_raw_index(store, json.dumps({"packs": [entry]}).encode())
+    progress = Progress()
+    with pytest.raises(NotFound):
+        unpublish_operation({"slug": "app_v1"}, settings, progress)
+    assert any("not under the prefix" in w for w in progress.warnings)
+    with pytest.raises(NotFound):
+        resolve_slug("app_v1", settings)
+    assert object_storage.object_names("packs") == ["conda/index.json", "prod/cpu/app/1/app_v1"]
+    touched = {r["name"] for r in object_storage.requests if r["operation"] != "list_objects"}
+    assert "prod/cpu/app/1/app_v1" not in touched
+
+
+def test_an_oversized_index_is_a_clear_error_until_rescanned(
+    store_flags, pack_file, capsys, monkeypatch
+):
+    from conda_pack_ext.stores import base
+
+    monkeypatch.setattr(base, "INDEX_MAX_BYTES", 4096)
+    flags, settings = store_flags
+    store = open_store(settings.store_uri, settings)
+    store.upload(store.pack_key(MANIFEST, "myenv_v1_0"), str(pack_file), MANIFEST, Progress(),
+                 overwrite=False)  # fmt: skip
+    put_raw_index(store, b'{"packs": [' + b" " * 100_000 + b"]}")
+    with pytest.raises(StoreError, match="too large to read") as refused:
+        list_published(settings)
+    assert "--rescan" in refused.value.hint
+    with pytest.raises(StoreError, match="too large to read"):  # publishing loses nothing
+        update_index(store, upsert(published_entry(store, "new_v1")))
+    answer = cli_json(capsys, "list", "--published", "--rescan", *flags)
+    assert [e["slug"] for e in answer["packs"]] == ["myenv_v1_0"]
+    assert [e["slug"] for e in list_published(settings)] == ["myenv_v1_0"]
+
+
+async def test_rest_answers_carry_the_warnings_of_a_garbled_index(jp_fetch, tmp_path, capsys):
+    store_uri = (tmp_path / "store").as_uri()
+    store = open_store(store_uri, load_settings())
+    good = published_entry(store, "good_v1")
+    put_raw_index(store, json.dumps({"packs": [good, [1, 2, 3], {"path": 5}]}).encode())
+    response = await jp_fetch("conda-pack-ext", "published", params={"prefix": store_uri})
+    answer = json.loads(response.body)
+    assert [e["slug"] for e in answer["packs"]] == ["good_v1"]
+    assert len([w for w in answer["warnings"] if "skipped a bad entry" in w]) == 2
+
+    put_raw_index(store, b"[1,2,3]")
+    assert main(["configure", "-p", store_uri, "--conda-pack-folder", str(tmp_path / "c")]) == 0
+    capsys.readouterr()
+    response = await jp_fetch("conda-pack-ext", "envs")
+    answer = json.loads(response.body)
+    assert answer["store_error"] is None
+    assert any("not an index document" in w for w in answer["store_warnings"])
+
+
+def test_a_rescan_skips_objects_whose_names_no_request_may_use(
+    oci_settings, object_storage, pack_file, tmp_path
+):
+    settings = oci_settings()
+    store = open_store(settings.store_uri, settings)
+    store.upload(store.pack_key(MANIFEST, "myenv_v1_0"), str(pack_file), MANIFEST, Progress(),
+                 overwrite=False)  # fmt: skip
+    for odd in ("conda/cpu/x//odd_v1", "conda/cpu/../../prod/odd_v1", "conda/cpu/./odd_v1"):
+        object_storage.put("packs", odd, b"not ours to touch")
+    warnings = []
+    listed = list_published(settings, rescan=True, warnings=warnings)
+    assert [e["slug"] for e in listed] == ["myenv_v1_0"]
+    assert len([w for w in warnings if w.startswith("skipped the object")]) == 3
+    with pytest.raises(NotFound):  # unpublish finds no usable object of that name
+        unpublish_operation({"slug": "odd_v1"}, settings, Progress())
+    assert len([n for n in object_storage.object_names("packs") if "odd_v1" in n]) == 3
+
+    folder = tmp_path / "folder-store"
+    (folder / "cpu" / "e" / "1").mkdir(parents=True)
+    (folder / "cpu" / "e" / "1" / "linked_v1").symlink_to(pack_file)  # leads outside
+    warnings = []
+    local = load_settings(conda_pack_os_prefix=folder.as_uri())
+    assert list_published(local, rescan=True, warnings=warnings) == []
+    assert any("leads outside the store folder" in w for w in warnings)
+
+
+def test_install_by_slug_hears_of_the_bad_entries_it_skipped(store_flags, pack_file):
+    _, settings = store_flags
+    store = open_store(settings.store_uri, settings)
+    key = store.pack_key(MANIFEST, "myenv_v1_0")
+    store.upload(key, str(pack_file), MANIFEST, Progress(), overwrite=False)
+    entry = {**published_entry(store, "myenv_v1_0"), "path": key}
+    put_raw_index(store, json.dumps({"packs": [{"path": ["x"]}, entry]}).encode())
+    source = resolve_slug("myenv_v1_0", settings)
+    assert source.key == key
+    assert any("skipped a bad entry" in w for w in source.warnings)

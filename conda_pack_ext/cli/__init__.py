@@ -8,18 +8,34 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import traceback
 
 from .. import __version__
-from ..errors import PackError
+from ..errors import Cancelled, InvalidInput, PackError
+from .common import DEBUG_FLAGS, add_debug_flag
 
 # modules under conda_pack_ext.cli that add commands; each has register(subparsers)
 COMMAND_MODULES = ("status", "build", "install", "stores", "oci_ds", "reproduce")
 
 
+class UsageError(InvalidInput):
+    """A command line that does not parse (unknown flag, missing argument)."""
+
+    code = "usage"
+
+
+class CliParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are raised, so that main() can answer them
+    in JSON with --json (argparse itself prints them and exits)."""
+
+    def error(self, message: str):
+        raise UsageError(message, self.format_usage().strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="conda-pack-ext",
         description="Build, pack, publish and install conda packs (compatible with ADS).",
         epilog="Settings come from the flags, else ADS's config.ini (see `configure`), else "
@@ -31,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder holding ADS's config.ini (default ~/.ads_ops)",
     )
+    add_debug_flag(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -44,18 +61,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A failure is one paragraph on stderr, or with --json one JSON
+    object `{"error": {code, message, hint}}` on stdout (as conda's --json does)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # known before parsing, so that a command line that does not parse is answered in JSON
+    json_wanted = "--json" in argv
+    debug = any(flag in argv for flag in DEBUG_FLAGS)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
     try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
         return args.handler(args) or 0
+    except UsageError as error:
+        return fail(error, json_wanted, 2)
     except PackError as error:
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return fail(error, json_wanted, 1)
     except KeyboardInterrupt:
-        print("interrupted: nothing was left half-done", file=sys.stderr)
-        return 130
+        return fail(Cancelled("interrupted: nothing was left half-done"), json_wanted, 130)
+    except Exception as error:  # a bug: one clear line; the traceback only with --debug
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        internal = PackError(
+            f"internal error ({type(error).__name__})",
+            "this is a bug in conda-pack-ext; run again with --debug to see its traceback",
+        )
+        internal.code = "internal"
+        return fail(internal, json_wanted, 1)
+
+
+def fail(error: PackError, json_wanted: bool, exit_code: int) -> int:
+    """Report a failure the way the command line asked for; returns the exit code."""
+    if json_wanted:
+        json.dump({"error": error.to_dict()}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif isinstance(error, UsageError):
+        print(f"{error.hint}\nconda-pack-ext: error: {error.message}", file=sys.stderr)
+    else:
+        print(f"error: {error}", file=sys.stderr)
+    return exit_code

@@ -15,9 +15,26 @@ from ..operations import SETTING_PARAMS, run_operation
 from ..progress import Progress
 from ..settings import AUTH_MODES, load_settings
 
+DEBUG_FLAGS = ("-d", "--debug")
+
 
 def add_json_flag(parser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object on stdout (an error too: {"error": {code, message, '
+        "hint}}); progress stays on stderr",
+    )
+
+
+def add_debug_flag(parser) -> None:
+    """`-d/--debug`: show the traceback of an unexpected error on stderr."""
+    parser.add_argument(
+        *DEBUG_FLAGS,
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an unexpected error (on stderr)",
+    )
 
 
 def add_folder_flag(parser) -> None:
@@ -48,15 +65,13 @@ def add_store_flags(parser) -> None:
 
 
 def add_ads_flags(parser) -> None:
-    """ADS's `--ads-config` (after the verb, as ADS takes it; before it works too) and
-    `-d/--debug` (a traceback with errors)."""
+    """ADS's `--ads-config` after the verb, as ADS takes it (before it works too)."""
     parser.add_argument(
         "--ads-config",
         metavar="DIR",
         default=argparse.SUPPRESS,  # keep a value given before the verb
         help="folder holding ADS's config.ini (default ~/.ads_ops)",
     )
-    parser.add_argument("-d", "--debug", action="store_true", help="show tracebacks of errors")
 
 
 def finish_command(parser, handler, *, folder: bool = True, store: bool = False) -> None:
@@ -68,6 +83,7 @@ def finish_command(parser, handler, *, folder: bool = True, store: bool = False)
         add_store_flags(parser)
     add_json_flag(parser)
     add_ads_flags(parser)
+    add_debug_flag(parser)
     parser.set_defaults(handler=handler)
 
 

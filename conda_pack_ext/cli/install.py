@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..errors import InvalidInput
 from ..install import list_local
 from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
@@ -94,6 +96,7 @@ def run_list(args) -> None:
     if not args.published and (args.rescan or args.conda_pack_os_prefix):
         raise InvalidInput("--rescan and -p apply to --published only")
     settings = settings_from_args(args)
+    warnings: list[str] = []
     if args.published:
         try:
             from ..stores.publish import list_published
@@ -101,11 +104,14 @@ def run_list(args) -> None:
             raise InvalidInput(
                 "listing published packs needs the stores support", "use `list --local`"
             ) from None
-        entries = list_published(settings, rescan=args.rescan)
+        entries = list_published(settings, rescan=args.rescan, warnings=warnings)
     else:
         entries = list_local(settings)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
-        emit(args, entries, "")
+        answer = {"store_uri": settings.store_uri, "packs": entries, "warnings": warnings}
+        emit(args, answer if args.published else entries, "")
         return
     if not entries:
         where = settings.store_uri if args.published else settings.pack_folder

@@ -220,11 +220,11 @@ def local_envs(settings) -> dict:
     from ..install import cleanup_report, list_local
 
     envs = list_local(settings)
-    published, store_error = set(), None
+    published, store_error, store_warnings = set(), None, []
     try:
         from ..stores.publish import list_published
 
-        published = {entry.get("slug") for entry in list_published(settings)}
+        published = {e.get("slug") for e in list_published(settings, warnings=store_warnings)}
     except PackError as error:
         store_error = error.to_dict()
     for env in envs:
@@ -240,6 +240,7 @@ def local_envs(settings) -> dict:
         "conda_pack_folder": str(settings.pack_folder),
         "store_uri": settings.store_uri,
         "store_error": store_error,
+        "store_warnings": store_warnings,
         "envs": envs,
         "cleanup": cleanup_report(settings),
     }
@@ -274,7 +275,8 @@ class PublishedHandler(BaseHandler):
 
         Query: prefix (store URI, oci://bucket@namespace/prefix or file:///folder; default
         from the settings), rescan=0|1 (1 rebuilds the index from the store's listing).
-        Answers {store_uri, packs: [manifest fields + pack_uri, size...]}.
+        Answers {store_uri, packs: [manifest fields + pack_uri, size...], warnings: [the
+        index entries skipped as unusable]}.
         """
         from ..stores.publish import list_published
 
@@ -283,8 +285,9 @@ class PublishedHandler(BaseHandler):
         if rescan not in ("0", "1", "true", "false"):
             raise InvalidInput(f"rescan must be 0 or 1, got {shorten(rescan)}")
         settings = self.load_settings(conda_pack_os_prefix=prefix)
-        packs = await self.in_thread(list_published, settings, rescan in ("1", "true"))
-        self.send_json({"store_uri": settings.store_uri, "packs": packs})
+        warnings: list[str] = []
+        packs = await self.in_thread(list_published, settings, rescan in ("1", "true"), warnings)
+        self.send_json({"store_uri": settings.store_uri, "packs": packs, "warnings": warnings})
 
 
 class JobsHandler(BaseHandler):

@@ -15,11 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, StoreError
 from ..progress import Progress
 from ..settings import Settings
 
 INDEX_NAME = "index.json"
+# index.json is read whole: one larger than this is refused rather than read
+INDEX_MAX_BYTES = 64 << 20
+# Object Storage's limit on object names (bytes of UTF-8)
+MAX_KEY_BYTES = 1024
 
 
 @dataclass
@@ -34,6 +38,23 @@ class ObjectInfo:
 
 class IndexChanged(Exception):
     """The index changed since it was read (optimistic concurrency): read it again."""
+
+
+class IndexTooLarge(StoreError):
+    """index.json is over INDEX_MAX_BYTES; `tag` lets a rescan replace it."""
+
+    def __init__(self, uri: str, size: int | None, tag: str | None):
+        told = f"{size / 2**20:.0f} MB" if size is not None else "larger than that"
+        super().__init__(
+            f"{uri} is too large to read ({told}; the limit is {INDEX_MAX_BYTES >> 20} MB)",
+            "it is not an index this tool wrote: `list --published --rescan` rebuilds it "
+            "from the packs in the store",
+        )
+        self.tag = tag
+
+
+# What read_index gives for an index.json that is not JSON (its entries are lost anyway).
+UNREADABLE = object()
 
 
 class PackStore(ABC):
@@ -65,11 +86,26 @@ class PackStore(ABC):
     def list_keys(self) -> Iterator[tuple[str, int]]:
         """Every pack candidate under the prefix as (key, size), all pages, index excluded."""
 
-    @abstractmethod
+    def check_key(self, key: object) -> str:
+        """`key` if it names an object under the store prefix; InvalidInput otherwise.
+
+        Object names come from callers, index entries and manifests, all untrusted: none
+        may reach outside the prefix (`..`, `.`, empty segments, absolute names, another
+        prefix) or carry control characters."""
+        problem = key_problem(key, self.prefix)
+        if problem:
+            shown = repr(key)[:200] if isinstance(key, str) else type(key).__name__
+            raise InvalidInput(
+                f"refusing the object name {shown}: {problem}",
+                f"every object of this store lies under {self.uri}; check the index entry "
+                "or the name given (list --published --rescan rebuilds the index)",
+            )
+        return key  # type: ignore[return-value]
+
     def head(self, key: str) -> ObjectInfo | None:
         """The size and manifest metadata of a key, or None when it does not exist."""
+        return self._head(self.check_key(key))
 
-    @abstractmethod
     def upload(
         self, key: str, path: str, manifest: dict, progress: Progress, overwrite: bool
     ) -> None:
@@ -77,18 +113,47 @@ class PackStore(ABC):
 
         All or nothing: on failure or cancel nothing is left under `key` (multipart
         uploads are aborted). Without `overwrite` an existing key is refused (Conflict)."""
+        self._upload(self.check_key(key), path, manifest, progress, overwrite)
 
-    @abstractmethod
     def open(self, key: str, size: int) -> BinaryIO:
         """A binary stream of the object's bytes, read in order."""
+        return self._open(self.check_key(key), size)
 
-    @abstractmethod
     def delete(self, key: str) -> None:
         """Remove a pack and its metadata; a missing key is not an error."""
+        self._delete(self.check_key(key))
 
     @abstractmethod
-    def read_index(self) -> tuple[dict | None, str | None]:
-        """(index document, version tag); (None, None) when there is no index yet."""
+    def _head(self, key: str) -> ObjectInfo | None: ...
+
+    @abstractmethod
+    def _upload(
+        self, key: str, path: str, manifest: dict, progress: Progress, overwrite: bool
+    ) -> None: ...
+
+    @abstractmethod
+    def _open(self, key: str, size: int) -> BinaryIO: ...
+
+    @abstractmethod
+    def _delete(self, key: str) -> None: ...
+
+    def read_index(self) -> tuple[object, str | None]:
+        """(index document, version tag); (None, None) when there is no index yet.
+
+        The document is whatever JSON the file holds (UNREADABLE when it is not JSON):
+        index.load_index validates it. Over INDEX_MAX_BYTES raises IndexTooLarge."""
+        data, tag = self._read_index_bytes(INDEX_MAX_BYTES)
+        if data is None:
+            return None, None
+        try:
+            return json.loads(data), tag
+        except (ValueError, RecursionError):
+            return UNREADABLE, tag
+
+    @abstractmethod
+    def _read_index_bytes(self, limit: int) -> tuple[bytes | None, str | None]:
+        """(the bytes of index.json, its version tag), (None, None) when there is none;
+        IndexTooLarge when it is over `limit` bytes, without reading it all."""
 
     @abstractmethod
     def write_index(self, document: dict, expected_tag: str | None) -> None:
@@ -97,7 +162,48 @@ class PackStore(ABC):
 
     def find_slug(self, slug: str) -> list[str]:
         """Keys of every object named `slug` under the prefix (all listing pages)."""
-        return [key for key, _ in self.list_keys() if posixpath.basename(key) == slug]
+        return [key for key in self.usable_keys() if posixpath.basename(key) == slug]
+
+    def usable_keys(self, warnings: list[str] | None = None) -> list[str]:
+        """The keys of list_keys that check_key accepts (a bucket may hold names like
+        `a//b` or `a/../b` that no request of ours may use); the others are named in
+        `warnings`."""
+        usable = []
+        for key, _ in self.list_keys():
+            problem = key_problem(key, self.prefix)
+            if problem is None:
+                usable.append(key)
+            elif warnings is not None:
+                warnings.append(f"skipped the object {key[:200]!r}: {problem}")
+        return usable
+
+    def head_or_warn(self, key: str, warnings: list[str]) -> ObjectInfo | None:
+        """head(), with an object that leads outside the store (a symbolic link in a
+        folder store) skipped with a warning instead of failing a whole listing."""
+        try:
+            return self.head(key)
+        except InvalidInput as error:
+            warnings.append(error.message)
+            return None
+
+
+def key_problem(key: object, prefix: str) -> str | None:
+    """Why `key` is not an object name under `prefix` ("" is the whole bucket or folder),
+    or None when it is one."""
+    if not isinstance(key, str) or not key:
+        return "it is not a non-empty string"
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        return f"it is longer than {MAX_KEY_BYTES} bytes"
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in key):
+        return "it contains control characters"
+    if key.startswith("/") or "\\" in key:
+        return "it is absolute or contains a backslash"
+    segments = key.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "it has an empty, '.' or '..' segment"
+    if prefix and (len(segments) < 2 or not key.startswith(prefix + "/")):
+        return f"it is not under the prefix {prefix!r}"
+    return None
 
 
 def manifest_from_metadata(value: str | None) -> dict | None:

@@ -19,8 +19,9 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Conflict, InvalidInput, StoreError
+from ..private_files import open_private
 from ..progress import Progress
-from .base import INDEX_NAME, IndexChanged, ObjectInfo, PackStore
+from .base import INDEX_NAME, IndexChanged, IndexTooLarge, ObjectInfo, PackStore
 
 COPY_CHUNK = 8 << 20
 SIDECAR_SUFFIX = ".json"
@@ -43,9 +44,15 @@ class LocalStore(PackStore):
         self.prefix = ""
 
     def path(self, key: str) -> Path:
+        """The file of `key` (checked by check_key), refusing symlinks that lead out of
+        the store folder."""
         path = (self.root / key).resolve()
         if self.root.resolve() not in path.parents:
-            raise InvalidInput(f"key {key!r} leaves the store folder {self.root}")
+            raise InvalidInput(
+                f"the object {key!r} leads outside the store folder {self.root} "
+                "(through a symbolic link)",
+                "remove the link from the store folder",
+            )
         return path
 
     def object_uri(self, key: str) -> str:
@@ -54,12 +61,12 @@ class LocalStore(PackStore):
     @contextlib.contextmanager
     def _lock(self, name: str):
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / name, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        fd = open_private(self.root / name)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def list_keys(self) -> Iterator[tuple[str, int]]:
         if not self.root.is_dir():
@@ -75,7 +82,7 @@ class LocalStore(PackStore):
                 path = Path(folder) / name
                 yield path.relative_to(self.root).as_posix(), path.stat().st_size
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def _head(self, key: str) -> ObjectInfo | None:
         path = self.path(key)
         if not path.is_file():
             return None
@@ -88,7 +95,7 @@ class LocalStore(PackStore):
         stat = path.stat()
         return ObjectInfo(key, stat.st_size, manifest, f"{stat.st_mtime_ns}-{stat.st_ino}")
 
-    def upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
+    def _upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex
@@ -118,13 +125,13 @@ class LocalStore(PackStore):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
 
-    def open(self, key: str, size: int) -> BinaryIO:
+    def _open(self, key: str, size: int) -> BinaryIO:
         try:
             return open(self.path(key), "rb")
         except FileNotFoundError:
             raise StoreError(f"{self.object_uri(key)} does not exist") from None
 
-    def delete(self, key: str) -> None:
+    def _delete(self, key: str) -> None:
         path = self.path(key)
         with self._lock(".publish.lock"):
             for victim in (path, path.with_name(path.name + SIDECAR_SUFFIX)):
@@ -146,25 +153,38 @@ class LocalStore(PackStore):
     def _tag(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
-    def read_index(self) -> tuple[dict | None, str | None]:
+    def _read_index_bytes(self, limit: int) -> tuple[bytes | None, str | None]:
         try:
-            data = self._index_path().read_bytes()
+            fd = os.open(self._index_path(), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             return None, None
+        except OSError as error:
+            raise StoreError(
+                f"cannot read {self._index_path()}: {error.strerror or error}",
+                "it must be a regular file (not a link) that you can read",
+            ) from None
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            size = os.path.getsize(self._index_path())
+            raise IndexTooLarge(self.object_uri(INDEX_NAME), size, self._tag_of_file())
+        return data, self._tag(data)
+
+    def _tag_of_file(self) -> str | None:
+        """The tag of the index file as it is now, read in blocks (it may be huge)."""
+        digest = hashlib.sha256()
         try:
-            return json.loads(data), self._tag(data)
-        except ValueError:
-            # a damaged index is rebuilt by the next rescan; treat it as a stale version
-            return {"packs": []}, self._tag(data)
+            with open(self._index_path(), "rb") as handle:
+                while block := handle.read(COPY_CHUNK):
+                    digest.update(block)
+        except FileNotFoundError:
+            return None
+        return digest.hexdigest()
 
     def write_index(self, document: dict, expected_tag: str | None) -> None:
         data = json.dumps(document, indent=1, sort_keys=True).encode()
         with self._lock(".index.lock"):
-            try:
-                current = self._tag(self._index_path().read_bytes())
-            except FileNotFoundError:
-                current = None
-            if current != expected_tag:
+            if self._tag_of_file() != expected_tag:
                 raise IndexChanged()
             partial = self.root / f".{INDEX_NAME}.{uuid.uuid4().hex}.partial"
             partial.write_bytes(data)

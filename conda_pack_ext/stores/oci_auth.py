@@ -10,7 +10,9 @@ Errors never quote key material, tokens or passphrases: only paths, profile and 
 
 from __future__ import annotations
 
+import configparser
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,13 @@ class RetryPolicy:
 
 # Module-level so that tests can shorten the waits.
 RETRY = RetryPolicy()
+# The profile keys each config-based auth mode reads.
+REQUIRED_KEYS = {
+    "api_key": ("user", "fingerprint", "tenancy", "key_file"),
+    "security_token": ("key_file", "security_token_file"),
+}
+# An OCI config file is a few lines; anything larger is not one.
+MAX_CONFIG_BYTES = 1 << 20
 # Connect and read timeouts (seconds) of every Object Storage request.
 TIMEOUT = (10.0, 120.0)
 
@@ -58,7 +67,10 @@ def describe_auth(settings: Settings) -> str:
 
 
 def load_config_profile(settings: Settings) -> dict:
-    """The profile of the OCI config file, with errors that say what to fix."""
+    """The profile of the OCI config file, with errors that say what to fix.
+
+    The file may hold anything (a key or a password file passed by mistake): errors say
+    what kind of problem it has and where, never its content."""
     path = Path(settings.oci_config).expanduser()
     if not path.exists():
         raise AuthError(
@@ -66,6 +78,7 @@ def load_config_profile(settings: Settings) -> dict:
             "create it with `oci setup config`, point --oci-config at it, or choose another "
             "auth mode with -a resource_principal|instance_principal",
         )
+    _check_config_file(path)
     try:
         config = oci.config.from_file(str(path), settings.oci_profile)
     except oci.exceptions.ProfileNotFound:
@@ -78,13 +91,66 @@ def load_config_profile(settings: Settings) -> dict:
             f"the key_file of profile {settings.oci_profile!r} in {path} does not exist",
             "fix key_file in the profile",
         ) from None
-    except (oci.exceptions.InvalidConfig, oci.exceptions.ClientError, ValueError) as error:
+    except oci.exceptions.InvalidConfig as error:
         # InvalidConfig names missing or malformed keys, never their values
         raise AuthError(
             f"profile {settings.oci_profile!r} in {path} is incomplete: {_safe(error)}",
             "it needs user, fingerprint, tenancy, region and key_file",
         ) from None
+    except (configparser.Error, UnicodeDecodeError, OSError, ValueError) as error:
+        # configparser's messages quote the offending lines: say only what kind of problem
+        raise unreadable_config(path, _config_problem(error)) from None
+    except oci.exceptions.ClientError as error:
+        raise unreadable_config(path, type(error).__name__) from None
+    missing = [key for key in REQUIRED_KEYS[settings.auth_mode] if not config.get(key)]
+    if missing:
+        raise AuthError(
+            f"profile {settings.oci_profile!r} in {path} is incomplete: it has no "
+            f"{', '.join(missing)}",
+            f"auth {settings.auth_mode} needs {', '.join(REQUIRED_KEYS[settings.auth_mode])}",
+        )
     return config
+
+
+def unreadable_config(path: Path, problem: str) -> AuthError:
+    """The error for an OCI config file that cannot be read; quotes none of its lines."""
+    return AuthError(
+        f"the OCI config file {path} could not be read: {problem}",
+        "check that --oci-config (oci_config) names an OCI config file made by "
+        "`oci setup config`: [PROFILE] sections of key=value lines, key_file pointing at "
+        "the key (not the key itself)",
+    )
+
+
+def _check_config_file(path: Path) -> None:
+    """Refuse what cannot be a config file before parsing it (parsing a large file, or a
+    FIFO, would take unbounded time)."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise unreadable_config(path, error.strerror or type(error).__name__) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise unreadable_config(path, "it is not a regular file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise unreadable_config(path, f"it is larger than {MAX_CONFIG_BYTES >> 10} kB")
+
+
+def _config_problem(error: Exception) -> str:
+    """What is wrong with a config file, from a parsing error, without its content."""
+    line = getattr(error, "lineno", None)
+    at = f" (line {line})" if line else ""
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"it does not start with a [PROFILE] section header{at}"
+    if isinstance(error, configparser.DuplicateSectionError | configparser.DuplicateOptionError):
+        return f"a profile or key appears twice{at}"
+    if isinstance(error, configparser.ParsingError):
+        lines = ", ".join(str(number) for number, _ in error.errors[:10])
+        return f"some lines are not key = value lines (lines {lines})"
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return f"it is not a valid config file ({type(error).__name__})"
 
 
 def _safe(error: Exception) -> str:
@@ -141,7 +207,13 @@ def build_signer(settings: Settings) -> tuple[dict, object]:
                 f"security token file {token_path} not found",
                 "refresh the session with `oci session authenticate`",
             )
-        token = token_path.read_text().strip()
+        try:
+            token = token_path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            raise AuthError(
+                f"security token file {token_path} is not readable text",
+                "refresh the session with `oci session authenticate`",
+            ) from None
         key = _private_key(config["key_file"], config.get("pass_phrase"), settings)
         return config, oci.auth.signers.SecurityTokenSigner(token, key)
     if mode == "resource_principal":
@@ -203,5 +275,11 @@ def object_storage_client(settings: Settings, endpoint: str | None = None):
         )
     try:
         return oci.object_storage.ObjectStorageClient(config, **kwargs)
-    except (oci.exceptions.InvalidConfig, ValueError) as error:
+    except oci.exceptions.InvalidConfig as error:
         raise AuthError(f"cannot create the Object Storage client: {_safe(error)}") from None
+    except ValueError as error:  # its message may quote a config value
+        raise AuthError(
+            f"cannot create the Object Storage client ({type(error).__name__})",
+            f"check the profile {settings.oci_profile!r} of {settings.oci_config} and "
+            "--os-endpoint",
+        ) from None

@@ -27,10 +27,19 @@ from ..errors import AuthError, Conflict, InvalidInput, NotFound, StoreError
 from ..progress import Progress
 from ..settings import Settings
 from . import oci_auth
-from .base import INDEX_NAME, IndexChanged, ObjectInfo, PackStore, manifest_from_metadata
+from .base import (
+    INDEX_NAME,
+    IndexChanged,
+    IndexTooLarge,
+    ObjectInfo,
+    PackStore,
+    manifest_from_metadata,
+)
 
 # Ranged GETs larger than this are split; reads ahead hold parallelism x this in memory.
 DOWNLOAD_CHUNK = 8 << 20
+# Pages of unfinished uploads read when looking for those a killed publish left.
+MAX_UPLOAD_PAGES = 20
 NETWORK_ERRORS = (requests_errors.RequestException, urllib3.exceptions.HTTPError, OSError)
 
 
@@ -139,7 +148,7 @@ class OciStore(PackStore):
             if not start:
                 return
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def _head(self, key: str) -> ObjectInfo | None:
         try:
             response = self.client.head_object(self.namespace, self.bucket, key)
         except oci.exceptions.ServiceError as error:
@@ -170,10 +179,11 @@ class OciStore(PackStore):
         )
 
     # ---- upload ---------------------------------------------------------------------
-    def upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
+    def _upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
         size = os.path.getsize(path)
         manifest_json = json.dumps(manifest)
         condition = {} if overwrite else {"if_none_match": "*"}
+        self._abort_leftover_uploads(key, progress)
         progress.phase("uploading", total=size, unit="bytes")
         if size <= self.part_size:
             with open(path, "rb") as source:
@@ -280,6 +290,31 @@ class OciStore(PackStore):
         )
         return response.headers["etag"]
 
+    def _abort_leftover_uploads(self, key: str, progress: Progress) -> None:
+        """Abort the multipart uploads of `key` that a publish killed outright left pending
+        (they hold storage until aborted). Best effort: a listing refused by the bucket's
+        policy only skips the clean-up."""
+        page = None
+        try:
+            for _ in range(MAX_UPLOAD_PAGES):
+                kwargs = {"limit": 1000, **({"page": page} if page else {})}
+                response = self._call(
+                    self.client.list_multipart_uploads,
+                    self.namespace,
+                    self.bucket,
+                    what=f"list the unfinished uploads in {self.uri}",
+                    **kwargs,
+                )
+                for upload in response.data or []:
+                    if upload.object == key:
+                        self._abort(key, upload.upload_id)
+                        progress.log(f"aborted an unfinished upload of {self.object_uri(key)}")
+                page = response.headers.get("opc-next-page")
+                if not page:
+                    return
+        except StoreError as error:
+            progress.log(f"could not look for unfinished uploads: {error.message}")
+
     def _abort(self, key: str, upload_id: str) -> None:
         try:
             self.client.abort_multipart_upload(self.namespace, self.bucket, key, upload_id)
@@ -287,7 +322,7 @@ class OciStore(PackStore):
             pass
 
     # ---- download -------------------------------------------------------------------
-    def open(self, key: str, size: int):
+    def _open(self, key: str, size: int):
         chunk = max(1 << 20, min(self.part_size, DOWNLOAD_CHUNK))
         return RangedReader(
             lambda start, end: self._fetch(key, start, end), size, chunk, self.parallelism
@@ -324,7 +359,7 @@ class OciStore(PackStore):
                 )
         raise failure
 
-    def delete(self, key: str) -> None:
+    def _delete(self, key: str) -> None:
         try:
             self.client.delete_object(self.namespace, self.bucket, key)
         except oci.exceptions.ServiceError as error:
@@ -334,21 +369,34 @@ class OciStore(PackStore):
             raise self.unreachable(error, f"delete {self.object_uri(key)}") from None
 
     # ---- index ----------------------------------------------------------------------
-    def read_index(self):
+    def _read_index_bytes(self, limit: int) -> tuple[bytes | None, str | None]:
+        what = f"read {self.object_uri(self.index_key)}"
         try:
             response = self.client.get_object(self.namespace, self.bucket, self.index_key)
-            data = response.data.content
         except oci.exceptions.ServiceError as error:
             if error.status == 404 and error.code not in ("BucketNotFound", "NamespaceNotFound"):
                 return None, None
-            raise self.translate(error, f"read {self.object_uri(self.index_key)}") from None
+            raise self.translate(error, what) from None
         except NETWORK_ERRORS as error:
-            raise self.unreachable(error, f"read {self.object_uri(self.index_key)}") from None
+            raise self.unreachable(error, what) from None
+        tag = response.headers.get("etag")
+        raw = response.data.raw
         try:
-            document = json.loads(data)
-        except ValueError:
-            document = {"packs": []}
-        return document, response.headers.get("etag")
+            size = int(response.headers.get("content-length") or 0)
+            if size > limit:
+                raise IndexTooLarge(self.object_uri(self.index_key), size, tag)
+            data = bytearray()
+            for block in raw.stream(1 << 20, decode_content=True):
+                data += block
+                if len(data) > limit:
+                    raise IndexTooLarge(self.object_uri(self.index_key), None, tag)
+        except NETWORK_ERRORS as error:
+            raw.close()
+            raise self.unreachable(error, what) from None
+        except BaseException:
+            raw.close()  # the rest of the body is never read
+            raise
+        return bytes(data), tag
 
     def write_index(self, document: dict, expected_tag: str | None) -> None:
         data = json.dumps(document, indent=1, sort_keys=True).encode()

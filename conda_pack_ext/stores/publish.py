@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import posixpath
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,10 +31,11 @@ from ..pack_lock import delete_companions, is_companion_key, upload_companions
 from ..progress import Progress
 from ..settings import Settings
 from .base import PackStore, open_store
-from .index import entries, make_entry, remove_paths, update_index, upsert
+from .index import load_index, make_entry, remove_paths, update_index, upsert
 from .oci_store import OciStore, parse_oci_uri
 
 HASH_CHUNK = 8 << 20
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class StorePackSource:
     slug: str | None
     manifest: dict | None = None
     filename: str = ""
+    warnings: list[str] = field(default_factory=list)  # met while finding the pack
 
     def __post_init__(self):
         self.filename = self.filename or f"{posixpath.basename(self.key)}.tar.gz"
@@ -131,7 +134,7 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
     entry["slug"] = slug
     try:
         entry.update(upload_companions(store, key, pack_file, slug, progress))
-        update_index(store, upsert(entry))
+        _warn_all(progress, update_index(store, upsert(entry)).warnings)
     except BaseException:
         delete_companions(store, key)
         store.delete(key)  # nothing half-published: no object without its index entry
@@ -182,7 +185,11 @@ def _current_pack(slug: str, settings: Settings, progress: Progress) -> tuple[Pa
 
     found = find_pack(settings, slug)
     if found is not None:
-        return found, (pack_info(settings, slug) or {}).get("sha256") or None
+        recorded = (pack_info(settings, slug) or {}).get("sha256")
+        if isinstance(recorded, str) and SHA256_HEX.match(recorded):
+            return found, recorded
+        progress.warn(f"the recorded sha256 of {found} is unreadable: computing it again")
+        return found, None
     packed = pack_env(settings, slug, overwrite=True, progress=progress)
     return Path(packed["pack_path"]), packed.get("sha256")
 
@@ -195,8 +202,9 @@ def unpublish_operation(params: dict, settings: Settings, progress: Progress) ->
     slug = validate_slug(params.get("slug") or "")
     store = open_store(settings.store_uri, settings)
     progress.phase("finding the pack")
-    document, _ = store.read_index()
-    keys = {e["path"] for e in entries(document) if _entry_slug(e) == slug}
+    index = load_index(store)
+    _warn_all(progress, index.warnings)
+    keys = {e["path"] for e in index.entries if _entry_slug(e) == slug}
     keys.update(store.find_slug(slug))
     if not keys:
         raise NotFound(
@@ -222,26 +230,38 @@ def _entry_slug(entry: dict) -> str:
     return posixpath.basename(entry["path"])
 
 
-def list_published(settings: Settings, rescan: bool = False) -> list[dict]:
+def _warn_all(progress: Progress, warnings: list[str]) -> None:
+    for warning in warnings:
+        progress.warn(warning)
+
+
+def list_published(
+    settings: Settings, rescan: bool = False, warnings: list[str] | None = None
+) -> list[dict]:
     """The packs published under the store prefix, from the index (one request), or from
     a listing of every object and its metadata when `rescan` (which rewrites the index).
-    A prefix without an index is rescanned."""
+    A prefix without a usable index is rescanned. What was wrong with the index (skipped
+    entries) is added to `warnings`."""
+    warnings = [] if warnings is None else warnings
     store = open_store(settings.store_uri, settings)
     if not rescan:
-        document, _ = store.read_index()
-        if document is not None:
-            return entries(document)
-    return rescan_store(store, int(getattr(settings, "parallelism", 8)))
+        index = load_index(store)
+        warnings.extend(index.warnings)
+        if index.tag is not None and (index.entries or not index.warnings):
+            return index.entries
+    return rescan_store(store, int(getattr(settings, "parallelism", 8)), warnings)
 
 
-def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
+def rescan_store(
+    store: PackStore, parallelism: int = 8, warnings: list[str] | None = None
+) -> list[dict]:
     """List every object under the prefix, read each one's metadata, rewrite the index."""
+    warnings = [] if warnings is None else warnings
     started = _now()
-    keys = [key for key, _ in store.list_keys() if not is_companion_key(key)]
+    keys = [key for key in store.usable_keys(warnings) if not is_companion_key(key)]
     with ThreadPoolExecutor(max(1, min(parallelism, 16))) as pool:
-        infos = list(pool.map(store.head, keys))
-    document, _ = store.read_index()
-    previous = {e["path"]: e for e in entries(document)}
+        infos = list(pool.map(lambda key: store.head_or_warn(key, warnings), keys))
+    previous = {e["path"]: e for e in load_index(store, replacing=True).entries}
     scanned = {}
     for info in infos:
         if info is None:
@@ -255,7 +275,9 @@ def rescan_store(store: PackStore, parallelism: int = 8) -> list[dict]:
         fresh = [e for e in old if e["path"] not in scanned and str(e.get("published")) > started]
         return [*scanned.values(), *fresh]
 
-    return update_index(store, change)
+    written = update_index(store, change, replacing=True)
+    warnings.extend(w for w in written.warnings if w not in warnings)
+    return written.entries
 
 
 def trusted_sha256(manifest: dict | None, size: int | None) -> str | None:
@@ -308,21 +330,27 @@ def _source(store: PackStore, key: str, slug: str | None) -> StorePackSource | N
     )
 
 
+def _first_source(store: PackStore, entries: list[dict], slug: str) -> StorePackSource | None:
+    """The source of the first entry of `slug` whose object exists."""
+    for entry in entries:
+        if _entry_slug(entry) == slug:
+            source = _source(store, entry["path"], slug)
+            if source:
+                return source
+    return None
+
+
 def resolve_slug(slug: str, settings: Settings) -> StorePackSource:
     """The published pack of `slug`: through the index, else through a rescan."""
     validate_slug(slug)
     store = open_store(settings.store_uri, settings)
-    document, _ = store.read_index()
-    for entry in entries(document):
-        if _entry_slug(entry) == slug:
-            source = _source(store, entry["path"], slug)
-            if source:
-                return source
-    for entry in rescan_store(store, int(settings.parallelism)):
-        if _entry_slug(entry) == slug:
-            source = _source(store, entry["path"], slug)
-            if source:
-                return source
+    index = load_index(store)
+    source = _first_source(store, index.entries, slug) or _first_source(
+        store, rescan_store(store, int(settings.parallelism)), slug
+    )
+    if source:
+        source.warnings = index.warnings  # what was wrong with the index
+        return source
     raise NotFound(
         f"slug {slug!r} is not published under {store.uri}",
         "see `conda-pack-ext list --published`, or check -p / conda_pack_os_prefix",
