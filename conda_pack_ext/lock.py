@@ -80,14 +80,15 @@ class Lock:
         return [*self.conda, *self.pypi]
 
     def summary(self, text: str | None = None, file: str = "") -> dict:
-        """What the manifest and the store's index say about the lock (in `file`)."""
+        """What the manifest and the store's index say about the lock (in `file`): plain
+        `lock_*` fields, since manifest fields are plain values (manifest.py)."""
         text = render_lock(self) if text is None else text
         return {
-            "file": file,
-            "platform": self.platform,
-            "conda": len(self.conda),
-            "pypi": len(self.pypi),
-            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "lock_file": file,
+            "lock_platform": self.platform,
+            "lock_conda": len(self.conda),
+            "lock_pypi": len(self.pypi),
+            "lock_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         }
 
 

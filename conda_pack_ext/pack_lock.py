@@ -22,16 +22,19 @@ COMPANION_SUFFIXES = (LOCK_SUFFIX, SBOM_SUFFIX)
 
 def describe_env(prefix: Path, slug: str, version: str = "") -> tuple[dict[str, bytes], dict]:
     """({member name: bytes}, manifest fields) for the env at `prefix`: the lock and the
-    SBOM as they go into its pack, and the `lock:` / `sbom:` summaries of the manifest."""
+    SBOM as they go into its pack, and the `lock_*`, `sbom_file` and `licenses` fields of the manifest."""
     lock = prefix_lock(prefix)
     lock_text = render_lock(lock, slug)
     members = {
         f"{slug}{LOCK_SUFFIX}": lock_text.encode("utf-8"),
         f"{slug}{SBOM_SUFFIX}": sbom_text(lock, slug, version).encode("utf-8"),
     }
+    licenses = license_summary(lock)
     fields = {
-        "lock": lock.summary(lock_text, file=f"{slug}{LOCK_SUFFIX}"),
-        "sbom": {"file": f"{slug}{SBOM_SUFFIX}", "licenses": license_summary(lock)},
+        **lock.summary(lock_text, file=f"{slug}{LOCK_SUFFIX}"),
+        "sbom_file": f"{slug}{SBOM_SUFFIX}",
+        # "MIT (12)": a flat list, most common first
+        "licenses": [f"{name} ({count})" for name, count in licenses.items()],
     }
     return members, fields
 

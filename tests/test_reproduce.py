@@ -73,9 +73,10 @@ def test_every_pack_carries_a_lock_that_rattler_parses(original):
         json.loads(path.read_text())["url"] for path in conda_meta
     )
     assert f"# pypi: {WHEEL.replace('-', '_')}" in lock_text or f"# pypi: {WHEEL}" in lock_text
-    assert packed_manifest["lock"]["conda"] == len(conda_meta)
-    assert packed_manifest["lock"]["pypi"] == 1
-    assert read_manifest(original["folder"] / SLUG)["manifest"]["lock"] == packed_manifest["lock"]
+    assert packed_manifest["lock_conda"] == len(conda_meta)
+    assert packed_manifest["lock_pypi"] == 1
+    on_disk = read_manifest(original["folder"] / SLUG)["manifest"]
+    assert on_disk["lock_sha256"] == packed_manifest["lock_sha256"]
     assert {c["name"] for c in sbom["components"]} >= {"python", TEST_LIB, TEST_APP, WHEEL}
 
 
@@ -232,7 +233,7 @@ def test_inspect_of_a_published_pack_reads_only_its_lock(
         ["conda/index.json", key, f"{key}.explicit.txt", f"{key}.cdx.json"]
     )
     entry = next(e for e in list_published(settings) if e["slug"] == SLUG)
-    assert entry["lock"] == published["manifest"]["lock"]
+    assert entry["lock_sha256"] == published["manifest"]["lock_sha256"]
     assert entry["lock_path"] == f"{key}.explicit.txt"
     # a rescan (as after ADS publishes) still sees one pack under the slug
     assert [e["slug"] for e in list_published(settings, rescan=True)] == [SLUG]
