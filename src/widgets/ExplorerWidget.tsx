@@ -147,7 +147,7 @@ export function createExplorer(
   const content = new ExplorerContent(models, host, actions, trans);
   const widget = new MainAreaWidget({ content });
   widget.id = EXPLORER_ID;
-  widget.title.label = trans.__('Conda Packs');
+  widget.title.label = trans.__('Conda Packs Explorer');
   widget.title.icon = condaPacksIcon;
   widget.title.closable = true;
   widget.node.setAttribute('aria-label', trans.__('Conda Packs explorer'));
