@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from conda_pack_ext import preflight
 from conda_pack_ext.settings import write_config
 from tests.support.service_bucket import (
@@ -17,7 +19,8 @@ from tests.test_rest_api import api, history_db, jp_server_config  # noqa: F401,
 from tests.test_service_packs import CPU_SLUG, GPU_SLUG
 
 
-def use_test_oci(object_storage, oci_config_file, tmp_path) -> None:
+@pytest.fixture
+def oci_user(object_storage, oci_config_file, tmp_path) -> None:
     """The user's config.ini: API key auth in us-ashburn-1 on the test server."""
     write_config(
         {
@@ -33,12 +36,9 @@ def use_test_oci(object_storage, oci_config_file, tmp_path) -> None:
 
 async def test_service_packs_lists_the_regions_index(
     api,  # noqa: F811
-    object_storage,
-    oci_config_file,
-    tmp_path,
+    oci_user,
     service_bucket,
 ):
-    use_test_oci(object_storage, oci_config_file, tmp_path)
     _, answer = await api.call("GET", "service-packs")
     assert answer["index_uri"].startswith("oci://service-conda-packs@")
     by_slug = {pack["slug"]: pack for pack in answer["packs"]}
@@ -50,23 +50,17 @@ async def test_service_packs_lists_the_regions_index(
 
 async def test_service_packs_reports_an_unreadable_index(
     api,  # noqa: F811
-    object_storage,
-    oci_config_file,
-    tmp_path,
+    oci_user,  # and no service bucket on the server
 ):
-    use_test_oci(object_storage, oci_config_file, tmp_path)  # no service bucket on the server
     code, error = await api.error("GET", "service-packs")
     assert code in (404, 500) and error["code"] and error["message"]
 
 
 async def test_usage_gives_job_variables_and_runtime_yaml(
     api,  # noqa: F811
-    object_storage,
-    oci_config_file,
-    tmp_path,
+    oci_user,
     service_bucket,
 ):
-    use_test_oci(object_storage, oci_config_file, tmp_path)
     _, job = await api.call("GET", "usage", **{"for": "job", "slug": CPU_SLUG, "service": "1"})
     assert job["env"] == {"CONDA_ENV_TYPE": "service", "CONDA_ENV_SLUG": CPU_SLUG}
     uri = "oci://packs@testns/conda/cpu/mypack/1.0/mypack_v1"
@@ -86,12 +80,10 @@ async def test_usage_refuses_unknown_targets(api):  # noqa: F811
 
 async def test_env_packages_lists_an_installed_packs_conda_meta(
     api,  # noqa: F811
-    object_storage,
-    oci_config_file,
-    tmp_path,
+    oci_user,
     service_bucket,
+    tmp_path,
 ):
-    use_test_oci(object_storage, oci_config_file, tmp_path)
     await api.run("install", slug=CPU_SLUG, service=True, no_kernel=True)
     # a record that is not a package's JSON is skipped, not an error
     (tmp_path / "conda" / CPU_SLUG / "conda-meta" / "broken.json").write_text("{not json")

@@ -10,8 +10,10 @@ import {
 import * as React from 'react';
 
 import { ExplorerView, IExplorerState } from '../components/ExplorerView';
+import { PackDetails } from '../components/PackDetails';
 import { PublishedSection } from '../components/PublishedSection';
 import { UsagePanel } from '../components/UsagePanel';
+import { explorerItems } from '../models/explorer';
 import { usageQuery, usageSnippets } from '../models/usage';
 import { IUsageAnswer } from '../types';
 import { DATA } from './explorerData';
@@ -274,5 +276,37 @@ describe('usage', () => {
         'for=model-deployment&slug=gml_v1&service=1'
       )
     );
+  });
+});
+
+describe('PackDetails', () => {
+  it("shows the whole manifest, the libraries and an installed env's packages", async () => {
+    const fetchPackages = jest.fn().mockResolvedValue({
+      slug: 'team_v1_0',
+      prefix: '/home/me/conda/team_v1_0',
+      packages: [
+        { name: 'pandas', version: '2.2.0', build: 'py311_0', channel: 'c' },
+        { name: 'python', version: '3.11.8', build: 'h1_0', channel: 'c' }
+      ]
+    });
+    const item = explorerItems('published', DATA)[0];
+    render(
+      <PackDetails item={item} fetchPackages={fetchPackages} trans={trans} />
+    );
+    expect(screen.getByText('create_date')).toBeTruthy();
+    expect(screen.getByText(/^Mon, Jan 08, 2024/)).toBeTruthy();
+    const libraries = screen.getByRole('list', {
+      name: 'Libraries of team_v1_0'
+    });
+    expect(within(libraries).getByText('pandas (v2)')).toBeTruthy();
+    const table = await screen.findByRole('table', {
+      name: 'Packages of team_v1_0'
+    });
+    expect(fetchPackages).toHaveBeenCalledWith('team_v1_0');
+    expect(
+      within(table)
+        .getAllByRole('row')
+        .map(row => row.textContent)
+    ).toEqual(['NameVersionBuild', 'pandas2.2.0py311_0', 'python3.11.8h1_0']);
   });
 });

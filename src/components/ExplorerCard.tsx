@@ -12,9 +12,10 @@ import {
   IExplorerGroup,
   IExplorerItem
 } from '../models/explorer';
-import { canUseInOci } from '../models/usage';
+import { usageSubject } from '../models/usage';
 import { useCliCommands } from './CliCommands';
 import { Fact, PackCard } from './PackCard';
+import { UseInOciButton } from './UsagePanel';
 
 /** An action a later feature adds to the explorer's cards (compare, rebuild...). */
 export interface IExplorerExtraAction {
@@ -190,11 +191,6 @@ function CardActions(props: {
 }): JSX.Element {
   const { item, busy, actions, trans } = props;
   const kernel = item.env?.kernels[0];
-  const usable = canUseInOci({
-    slug: item.slug,
-    pack_uri: item.pack_uri,
-    service: item.source === 'service'
-  });
   return (
     <>
       {item.source === 'installed' ? (
@@ -229,19 +225,11 @@ function CardActions(props: {
           <notebookIcon.react tag="span" elementPosition="center" />
         </Button>
       )}
-      {usable && (
-        <Button
-          small
-          minimal
-          aria-label={trans.__('Use %1 in OCI', item.slug)}
-          title={trans.__(
-            'What to paste to use it in a job, pipeline, model deployment or Data Flow'
-          )}
-          onClick={() => actions.useInOci(item)}
-        >
-          {trans.__('Use in OCI…')}
-        </Button>
-      )}
+      <UseInOciButton
+        subject={usageSubject(item)}
+        onClick={() => actions.useInOci(item)}
+        trans={trans}
+      />
       <Button
         small
         minimal

@@ -1,11 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  Button,
-  HTMLSelect,
-  InputGroup,
-  refreshIcon,
-  searchIcon
-} from '@jupyterlab/ui-components';
+import { Button, HTMLSelect, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
@@ -20,6 +14,7 @@ import {
 import { ArchFilter } from '../models/packs';
 import { ILoadable } from '../types';
 import { ErrorMessage } from './ErrorMessage';
+import { ArchSelect, PackSearch } from './PackFilters';
 import { ExplorerCard, IExplorerActions } from './ExplorerCard';
 import { SourceSwitch } from './SourceSwitch';
 
@@ -100,26 +95,13 @@ export function ExplorerView(props: {
           label={value => sourceLabel(value, trans)}
           ariaLabel={trans.__('Packs to show')}
         />
-        <InputGroup
-          type="search"
-          rightIcon={searchIcon}
-          placeholder={trans.__('Search packs…')}
-          title={trans.__('Search names, slugs, descriptions and libraries')}
-          aria-label={trans.__('Search packs')}
+        <PackSearch
           value={query}
-          onChange={event => setQuery(event.target.value)}
+          onChange={setQuery}
+          label={trans.__('Search packs')}
+          trans={trans}
         />
-        <HTMLSelect
-          aria-label={trans.__('Architecture')}
-          title={trans.__('Architecture')}
-          value={arch}
-          onChange={event => setArch(event.target.value as ArchFilter)}
-          options={[
-            { value: 'all', label: trans.__('CPU and GPU') },
-            { value: 'CPU', label: 'CPU' },
-            { value: 'GPU', label: 'GPU' }
-          ]}
-        />
+        <ArchSelect value={arch} onChange={setArch} trans={trans} />
         <HTMLSelect
           aria-label={trans.__('Sort by')}
           title={trans.__('Sort by')}

@@ -2,15 +2,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import {
   Button,
   copyIcon,
-  HTMLSelect,
   InputGroup,
-  refreshIcon,
-  searchIcon
+  refreshIcon
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ArchFilter, filterPacks, installJob } from '../models/packs';
-import { canUseInOci, IUsageSubject } from '../models/usage';
+import { IUsageSubject } from '../models/usage';
 import {
   ILoadable,
   IManifest,
@@ -19,8 +17,10 @@ import {
 } from '../types';
 import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
+import { ArchSelect, PackSearch } from './PackFilters';
 import { Fact, PackCard } from './PackCard';
 import { SourceSwitch } from './SourceSwitch';
+import { UseInOciButton } from './UsagePanel';
 
 /** The Published section's lists: Oracle's service packs, or the store's. */
 export type PublishedSource = 'service' | 'published';
@@ -102,26 +102,13 @@ export function PublishedSection(props: {
         </Button>
       </div>
       <div className="jp-CondaPacks-filters">
-        <InputGroup
-          type="search"
-          rightIcon={searchIcon}
-          placeholder={trans.__('Search packs…')}
-          title={trans.__('Search names, descriptions and libraries')}
-          aria-label={trans.__('Search published packs')}
+        <PackSearch
           value={query}
-          onChange={event => setQuery(event.target.value)}
+          onChange={setQuery}
+          label={trans.__('Search published packs')}
+          trans={trans}
         />
-        <HTMLSelect
-          aria-label={trans.__('Architecture')}
-          title={trans.__('Architecture')}
-          value={arch}
-          onChange={event => setArch(event.target.value as ArchFilter)}
-          options={[
-            { value: 'all', label: trans.__('All') },
-            { value: 'CPU', label: 'CPU' },
-            { value: 'GPU', label: 'GPU' }
-          ]}
-        />
+        <ArchSelect value={arch} onChange={setArch} trans={trans} />
       </div>
       <div className="jp-CondaPacks-field jp-CondaPacks-installTarget">
         <label htmlFor="jp-CondaPacks-installInto">
@@ -248,19 +235,11 @@ function PublishedCard(props: {
           >
             {trans.__('Install')}
           </Button>
-          {canUseInOci(subject) && (
-            <Button
-              small
-              minimal
-              aria-label={trans.__('Use %1 in OCI', pack.slug)}
-              title={trans.__(
-                'What to paste to use it in a job, pipeline, model deployment or Data Flow'
-              )}
-              onClick={() => props.onUseInOci(subject)}
-            >
-              {trans.__('Use in OCI…')}
-            </Button>
-          )}
+          <UseInOciButton
+            subject={subject}
+            onClick={props.onUseInOci}
+            trans={trans}
+          />
         </>
       }
     />

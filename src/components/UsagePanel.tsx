@@ -3,6 +3,7 @@ import { Button, copyIcon, HTMLSelect } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
+  canUseInOci,
   IUsageSubject,
   SnippetKind,
   USAGE_TARGETS,
@@ -111,5 +112,30 @@ export function UsagePanel(props: {
         })
       )}
     </div>
+  );
+}
+
+/** The "Use in OCI…" button of a card; none for packs OCI services cannot read. */
+export function UseInOciButton(props: {
+  subject: IUsageSubject;
+  onClick: (subject: IUsageSubject) => void;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { subject, trans } = props;
+  if (!canUseInOci(subject)) {
+    return null;
+  }
+  return (
+    <Button
+      small
+      minimal
+      aria-label={trans.__('Use %1 in OCI', subject.slug)}
+      title={trans.__(
+        'What to paste to use it in a job, pipeline, model deployment or Data Flow'
+      )}
+      onClick={() => props.onClick(subject)}
+    >
+      {trans.__('Use in OCI…')}
+    </Button>
   );
 }

@@ -20,6 +20,19 @@ export interface IUsageSubject {
   service: boolean;
 }
 
+/** An explorer card's pack as "Use in OCI…" names it. */
+export function usageSubject(item: {
+  slug: string;
+  pack_uri: string;
+  source: string;
+}): IUsageSubject {
+  return {
+    slug: item.slug,
+    pack_uri: item.pack_uri,
+    service: item.source === 'service'
+  };
+}
+
 /** OCI services read packs from Object Storage only: service packs and oci:// ones. */
 export function canUseInOci(subject: IUsageSubject): boolean {
   return subject.service || subject.pack_uri.startsWith('oci://');

@@ -7,12 +7,9 @@ import * as React from 'react';
 import { IExplorerExtraAction } from '../components/ExplorerCard';
 import { ExplorerView } from '../components/ExplorerView';
 import { condaPacksIcon } from '../icons';
-import {
-  ExplorerSource,
-  IExplorerItem,
-  needsMissingGpu
-} from '../models/explorer';
+import { ExplorerSource, needsMissingGpu } from '../models/explorer';
 import { TRANSLATION_DOMAIN } from '../ids';
+import { usageSubject } from '../models/usage';
 import { IPanelHost, IPanelModels } from './CondaPacksSidebar';
 import { PackActions } from './packActions';
 
@@ -125,15 +122,6 @@ export class ExplorerContent extends ReactWidget {
   }
 
   private _source: ExplorerSource;
-}
-
-/** A card's pack as "Use in OCI…" names it. */
-export function usageSubject(item: IExplorerItem) {
-  return {
-    slug: item.slug,
-    pack_uri: item.pack_uri,
-    service: item.source === 'service'
-  };
 }
 
 /** A new explorer tab over the shared models. */
