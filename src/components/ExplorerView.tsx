@@ -101,7 +101,12 @@ export function ExplorerView(props: {
           label={trans.__('Search packs')}
           trans={trans}
         />
-        <ArchSelect value={arch} onChange={setArch} trans={trans} />
+        <ArchSelect
+          value={arch}
+          onChange={setArch}
+          allLabel={trans.__('CPU and GPU')}
+          trans={trans}
+        />
         <HTMLSelect
           aria-label={trans.__('Sort by')}
           title={trans.__('Sort by')}

@@ -30,6 +30,8 @@ export function PackSearch(props: {
 export function ArchSelect(props: {
   value: ArchFilter;
   onChange: (value: ArchFilter) => void;
+  /** The label of "no filter" where there is room for more than "All". */
+  allLabel?: string;
   trans: TranslationBundle;
 }): JSX.Element {
   const { trans } = props;
@@ -40,7 +42,7 @@ export function ArchSelect(props: {
       value={props.value}
       onChange={event => props.onChange(event.target.value as ArchFilter)}
       options={[
-        { value: 'all', label: trans.__('CPU and GPU') },
+        { value: 'all', label: props.allLabel ?? trans.__('All') },
         { value: 'CPU', label: 'CPU' },
         { value: 'GPU', label: 'GPU' }
       ]}
