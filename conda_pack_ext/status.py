@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import __version__
 from .engines import available_builders
+from .preflight import host_subdir, nvidia_driver_present
 from .settings import Settings
 
 
@@ -16,4 +17,6 @@ def status(settings: Settings) -> dict:
         "store_uri": settings.store_uri,
         "auth": settings.auth_mode,
         "config_path": str(settings.config_path),
+        # what the explorer compares packs with (GPU packs need an NVIDIA driver)
+        "host": {"platform": host_subdir(), "nvidia_driver": nvidia_driver_present()},
     }

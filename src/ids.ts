@@ -7,6 +7,7 @@ export const PANEL_ID = 'conda-pack-ext:panel';
 /** Commands the extension registers. */
 export namespace CommandIDs {
   export const openPanel = 'conda-pack-ext:open-panel';
+  export const openExplorer = 'conda-pack-ext:open-explorer';
   export const create = 'conda-pack-ext:create';
   export const createFromFile = 'conda-pack-ext:create-from-file';
   export const refresh = 'conda-pack-ext:refresh';

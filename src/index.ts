@@ -7,16 +7,21 @@ import {
   Clipboard,
   Dialog,
   ICommandPalette,
+  MainAreaWidget,
   Notification,
-  showDialog
+  showDialog,
+  WidgetTracker
 } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { describeError } from './describe';
 import { condaPacksIcon } from './icons';
 import { createApi } from './request';
-import { StatusModel } from './models/status';
+import { ServicePacksModel, StatusModel } from './models/status';
+import { readFrontendSettings } from './models/frontendSettings';
 import { ConfigModel } from './models/config';
 import { IJobView, JobsModel } from './models/jobs';
 import { PacksModel } from './models/packs';
@@ -29,13 +34,16 @@ import {
 } from './ids';
 import { IJob } from './types';
 import { CondaPacksSidebar, IPanelHost } from './widgets/CondaPacksSidebar';
+import { createExplorer, EXPLORER_ID } from './widgets/ExplorerWidget';
+import { PackActions } from './widgets/packActions';
 
 /** Jobs whose end changes the kernels Jupyter offers. */
 const KERNEL_CHANGING_JOBS = ['install', 'uninstall', 'create', 'publish'];
 
 /**
- * The Conda Packs panel in the left side bar, its commands (palette and file browser
- * context menu), live job updates from the event bus, and a notification at each job's end.
+ * The Conda Packs panel in the left side bar, the explorer in the main area (from the
+ * Launcher and the palette), their commands, live job updates from the event bus, and a
+ * notification at each job's end.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -45,14 +53,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ITranslator,
     ILayoutRestorer,
     ICommandPalette,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    ILauncher,
+    ISettingRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    fileBrowser: IDefaultFileBrowser | null
+    fileBrowser: IDefaultFileBrowser | null,
+    launcher: ILauncher | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
@@ -107,9 +119,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       status: new StatusModel(server.status),
       packs: new PacksModel(server),
       jobs: new JobsModel(server),
-      config: new ConfigModel(server)
+      config: new ConfigModel(server),
+      servicePacks: new ServicePacksModel(server.servicePacks)
     };
-    const sidebar = new CondaPacksSidebar(models, host, translator);
+    const actions = new PackActions(models, host, server, trans);
+    const sidebar = new CondaPacksSidebar(models, host, actions, translator);
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
 
@@ -167,6 +181,65 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
     const open = () => app.shell.activateById(sidebar.id);
+
+    // The explorer: one main-area tab, restored with the layout.
+    const explorers = new WidgetTracker<MainAreaWidget>({
+      namespace: 'conda-pack-ext-explorer'
+    });
+    const openExplorer = () => {
+      let explorer = explorers.currentWidget;
+      if (!explorer || explorer.isDisposed) {
+        explorer = createExplorer(models, host, actions, translator!);
+        void explorers.add(explorer);
+        app.shell.add(explorer, 'main');
+      }
+      app.shell.activateById(explorer.id);
+    };
+    addCommand(
+      CommandIDs.openExplorer,
+      trans.__('Conda Packs Explorer'),
+      openExplorer
+    );
+    launcher?.add({
+      command: CommandIDs.openExplorer,
+      category: trans.__('Other'),
+      rank: 50
+    });
+    void restorer?.restore(explorers, {
+      command: CommandIDs.openExplorer,
+      name: () => EXPLORER_ID
+    });
+
+    // Auto-refresh of the lists while the panel or the explorer is shown.
+    let refreshTimer = 0;
+    const scheduleRefresh = (seconds: number) => {
+      window.clearInterval(refreshTimer);
+      if (seconds > 0) {
+        refreshTimer = window.setInterval(() => {
+          const explorer = explorers.currentWidget;
+          if (sidebar.isVisible || explorer?.isVisible) {
+            void models.packs.refresh();
+          }
+        }, seconds * 1000);
+      }
+    };
+    scheduleRefresh(actions.settings.refreshInterval);
+    if (settingRegistry) {
+      void Promise.all([settingRegistry.load(PLUGIN_ID), app.restored]).then(
+        ([settings]) => {
+          const apply = () => {
+            actions.settings = readFrontendSettings(settings.composite);
+            scheduleRefresh(actions.settings.refreshInterval);
+          };
+          apply();
+          settings.changed.connect(apply);
+          if (actions.settings.openExplorerAtStart) {
+            openExplorer();
+          }
+        },
+        reason => console.warn('conda-pack-ext: settings not loaded', reason)
+      );
+    }
 
     addCommand(CommandIDs.openPanel, trans.__('Open Conda Packs'), open);
     addCommand(CommandIDs.create, trans.__('Create Conda Pack'), () => {

@@ -4,11 +4,14 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   IConfigAnswer,
   IConfigValues,
+  IEnvPackagesAnswer,
   IEnvsAnswer,
   IErrorBody,
   IJob,
   IPublishedAnswer,
+  IServicePacksAnswer,
   IStatus,
+  IUsageAnswer,
   JobKind,
   JobParams
 } from './types';
@@ -124,6 +127,18 @@ export function createApi(serverSettings?: ServerConnection.ISettings) {
     /** GET published: the store's packs; `rescan` rebuilds the store's index first. */
     published: (rescan = false): Promise<IPublishedAnswer> =>
       call<IPublishedAnswer>(`published?rescan=${rescan ? 1 : 0}`),
+
+    /** GET service-packs: Oracle's service packs of the user's region. */
+    servicePacks: (): Promise<IServicePacksAnswer> =>
+      call<IServicePacksAnswer>('service-packs'),
+
+    /** GET usage: what to paste to use a pack in an OCI service (see usageQuery). */
+    usage: (query: string): Promise<IUsageAnswer> =>
+      call<IUsageAnswer>(`usage?${query}`),
+
+    /** GET envs/<slug>/packages: the conda packages of an installed env. */
+    envPackages: (slug: string): Promise<IEnvPackagesAnswer> =>
+      call<IEnvPackagesAnswer>(`envs/${encodeURIComponent(slug)}/packages`),
 
     /** GET jobs: every job, newest first, without logs. */
     jobs: async (): Promise<IJob[]> =>

@@ -30,6 +30,8 @@ export interface IStatus {
   /** `api_key`, `resource_principal`, `instance_principal` or `security_token`. */
   auth: string;
   config_path: string;
+  /** What packs are compared with: GPU packs need an NVIDIA driver. */
+  host?: { platform: string; nvidia_driver: boolean };
 }
 
 /** The JSON body the server sends with an error. */
@@ -174,4 +176,41 @@ export interface IConfigAnswer {
   sources: Record<string, string>;
   choices: { auth: string[]; engine: string[] };
   keys: string[];
+}
+
+/** GET /conda-pack-ext/service-packs: Oracle's service ("Data Science") packs. */
+export interface IServicePacksAnswer {
+  index_uri: string;
+  packs: IManifest[];
+}
+
+/** The OCI services a pack can be used in (GET usage?for=). */
+export type UsageTarget = 'job' | 'pipeline' | 'model-deployment' | 'dataflow';
+
+/** GET /conda-pack-ext/usage: what to paste to use a pack in an OCI service. */
+export interface IUsageAnswer {
+  target: UsageTarget;
+  pack: { slug: string; uri: string; python: string; type: string };
+  region: string;
+  /** Job and pipeline environment variables. */
+  env?: Record<string, string>;
+  ads_python?: string;
+  runtime_yaml_text?: string;
+  spark_conf?: Record<string, string>;
+  policy: { dynamic_group_rule: string; statements: string[]; note?: string };
+}
+
+/** One conda package of an installed env. */
+export interface IEnvPackage {
+  name: string;
+  version: string;
+  build: string;
+  channel: string;
+}
+
+/** GET /conda-pack-ext/envs/<slug>/packages */
+export interface IEnvPackagesAnswer {
+  slug: string;
+  prefix: string;
+  packages: IEnvPackage[];
 }

@@ -52,12 +52,17 @@ def test_every_operation_documents_its_answers():
             assert codes & {"200", "202"}, f"{verb} {path} has no success answer"
 
 
+def route_placeholder(group: re.Match) -> str:
+    """How a docstring spells a route's variable part: <id> for a job, <slug>..."""
+    return "<id>" if group.group(1) == "job_id" else f"<{group.group(1)}>"
+
+
 def test_every_handler_verb_docstring_starts_with_its_route():
     for pattern, handler in route_table():
         for verb in VERBS:
             if implemented(handler, verb):
                 doc = getattr(handler, verb).__doc__ or ""
-                route = pattern.replace(r"(?P<job_id>[A-Za-z0-9_-]+)", "<id>")
+                route = re.sub(r"\(\?P<(\w+)>[^)]*\)", route_placeholder, pattern)
                 assert doc.startswith(f"{verb.upper()} {route}"), (verb, pattern, doc[:60])
 
 

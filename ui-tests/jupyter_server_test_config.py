@@ -9,12 +9,16 @@ user's files.
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
 
 from conda_pack_ext.settings import write_config
+
+sys.path.insert(0, os.path.dirname(__file__))
+from service_bucket import start_service_bucket  # noqa: E402
 
 root = Path(tempfile.mkdtemp(prefix="conda-pack-ext-ui-"))
 atexit.register(shutil.rmtree, root, ignore_errors=True)
@@ -42,6 +46,8 @@ write_config(
         "conda_pack_folder": str(root / "packs"),
         "conda_pack_os_prefix": (root / "store").as_uri(),
         "engine": "rattler",
+        # Oracle's service packs, from the suite's Object Storage server
+        **start_service_bucket(Path(os.environ["CONDA_PACK_EXT_CHANNEL"]), root),
     },
     ads_config_dir=str(root / "ads_ops"),
 )

@@ -417,6 +417,8 @@ class JobHandler(BaseHandler):
 
 def route_table() -> list[tuple[str, type]]:
     """Every route of the extension, relative to the server's base URL."""
+    from .explorer_handlers import explorer_routes
+
     return [
         (rf"/{ROUTE_PREFIX}/status", StatusHandler),
         (rf"/{ROUTE_PREFIX}/config", ConfigHandler),
@@ -424,6 +426,7 @@ def route_table() -> list[tuple[str, type]]:
         (rf"/{ROUTE_PREFIX}/published", PublishedHandler),
         (rf"/{ROUTE_PREFIX}/jobs", JobsHandler),
         (rf"/{ROUTE_PREFIX}/jobs/{JOB_ID}", JobHandler),
+        *explorer_routes(ROUTE_PREFIX),
     ]
 
 

@@ -150,13 +150,21 @@ describe('InstalledSection', () => {
 describe('PublishedSection', () => {
   const actions = () => ({
     install: jest.fn(),
+    useInOci: jest.fn(),
     copy: jest.fn(),
     refresh: jest.fn()
   });
+  /** The store's list is shown (the Data Science one not read yet). */
+  const SOURCE = {
+    serviceState: { data: null, error: null, loading: false },
+    source: 'published' as const,
+    onSource: jest.fn()
+  };
 
   it('shows the helpful empty state of an empty store', () => {
     render(
       <PublishedSection
+        {...SOURCE}
         state={loaded({ store_uri: 'file:///srv/packs', packs: [] })}
         packFolder="/home/me/conda"
         busySlugs={new Set()}
@@ -174,6 +182,7 @@ describe('PublishedSection', () => {
     const spy = actions();
     render(
       <PublishedSection
+        {...SOURCE}
         state={loaded(PUBLISHED)}
         packFolder="/home/me/conda"
         busySlugs={new Set()}
@@ -204,7 +213,8 @@ describe('PublishedSection', () => {
     );
     expect(spy.install).toHaveBeenCalledWith(
       PUBLISHED.packs[0],
-      '/home/me/conda'
+      '/home/me/conda',
+      false
     );
     fireEvent.change(
       screen.getByRole('textbox', { name: 'Install into folder' }),
@@ -217,7 +227,8 @@ describe('PublishedSection', () => {
     );
     expect(spy.install).toHaveBeenLastCalledWith(
       PUBLISHED.packs[0],
-      '/data/other'
+      '/data/other',
+      false
     );
     fireEvent.click(
       within(card).getByRole('button', {
@@ -243,6 +254,7 @@ describe('PublishedSection', () => {
   it('shows the store error with its hint', () => {
     render(
       <PublishedSection
+        {...SOURCE}
         state={{
           data: null,
           loading: false,

@@ -2,44 +2,78 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import {
   Button,
   copyIcon,
-  HTMLSelect,
   InputGroup,
-  refreshIcon,
-  searchIcon
+  refreshIcon
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ArchFilter, filterPacks, installJob } from '../models/packs';
-import { ILoadable, IManifest, IPublishedAnswer } from '../types';
+import { IUsageSubject } from '../models/usage';
+import {
+  ILoadable,
+  IManifest,
+  IPublishedAnswer,
+  IServicePacksAnswer
+} from '../types';
 import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
+import { ArchSelect, PackSearch } from './PackFilters';
 import { Fact, PackCard } from './PackCard';
+import { SourceSwitch } from './SourceSwitch';
+import { UseInOciButton } from './UsagePanel';
+
+/** The Published section's lists: Oracle's service packs, or the store's. */
+export type PublishedSource = 'service' | 'published';
 
 /** What the Published section's buttons do; the widget supplies them. */
 export interface IPublishedActions {
-  install: (pack: IManifest, packFolder: string) => void;
+  install: (pack: IManifest, packFolder: string, service: boolean) => void;
+  useInOci: (subject: IUsageSubject) => void;
   copy: (text: string) => void;
   refresh: (rescan: boolean) => void;
 }
 
-/** The Published section: the store's packs, searchable, each installable. */
+/**
+ * The Published section: the store's packs or Oracle's service packs (a switch, as in the
+ * explorer), searchable, each installable and usable in OCI.
+ */
 export function PublishedSection(props: {
   state: ILoadable<IPublishedAnswer>;
+  serviceState: ILoadable<IServicePacksAnswer>;
+  source: PublishedSource;
+  onSource: (source: PublishedSource) => void;
   /** The configured pack folder: where installs go unless the user names another. */
   packFolder: string;
   busySlugs: Set<string>;
   actions: IPublishedActions;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { state, trans, actions } = props;
+  const { trans, actions } = props;
+  const service = props.source === 'service';
+  const state: ILoadable<{ packs: IManifest[] }> = service
+    ? props.serviceState
+    : props.state;
   const [query, setQuery] = React.useState('');
   const [arch, setArch] = React.useState<ArchFilter>('all');
   const [target, setTarget] = React.useState('');
   const packs = state.data?.packs ?? [];
   const shown = filterPacks(packs, query, arch);
-  const storeUri = state.data?.store_uri ?? '';
+  const storeUri = service
+    ? (props.serviceState.data?.index_uri ?? '')
+    : (props.state.data?.store_uri ?? '');
   return (
     <section aria-label={trans.__('Published')} aria-busy={state.loading}>
+      <SourceSwitch<PublishedSource>
+        sources={['service', 'published']}
+        selected={props.source}
+        onSelect={props.onSource}
+        label={source =>
+          source === 'service'
+            ? trans.__('Data Science')
+            : trans.__('Published')
+        }
+        ariaLabel={trans.__('Packs to show')}
+      />
       <div className="jp-CondaPacks-toolbar">
         <span className="jp-CondaPacks-toolbarText jp-CondaPacks-path">
           {storeUri}
@@ -51,7 +85,7 @@ export function PublishedSection(props: {
           title={trans.__(
             'Rebuild the index from the store (finds packs published with ADS)'
           )}
-          disabled={state.loading}
+          disabled={state.loading || service}
           onClick={() => actions.refresh(true)}
         >
           {trans.__('Rescan')}
@@ -68,26 +102,13 @@ export function PublishedSection(props: {
         </Button>
       </div>
       <div className="jp-CondaPacks-filters">
-        <InputGroup
-          type="search"
-          rightIcon={searchIcon}
-          placeholder={trans.__('Search packs…')}
-          title={trans.__('Search names, descriptions and libraries')}
-          aria-label={trans.__('Search published packs')}
+        <PackSearch
           value={query}
-          onChange={event => setQuery(event.target.value)}
+          onChange={setQuery}
+          label={trans.__('Search published packs')}
+          trans={trans}
         />
-        <HTMLSelect
-          aria-label={trans.__('Architecture')}
-          title={trans.__('Architecture')}
-          value={arch}
-          onChange={event => setArch(event.target.value as ArchFilter)}
-          options={[
-            { value: 'all', label: trans.__('All') },
-            { value: 'CPU', label: 'CPU' },
-            { value: 'GPU', label: 'GPU' }
-          ]}
-        />
+        <ArchSelect value={arch} onChange={setArch} trans={trans} />
       </div>
       <div className="jp-CondaPacks-field jp-CondaPacks-installTarget">
         <label htmlFor="jp-CondaPacks-installInto">
@@ -107,10 +128,12 @@ export function PublishedSection(props: {
         <div className="jp-CondaPacks-message">{trans.__('Loading…')}</div>
       ) : packs.length === 0 ? (
         <div className="jp-CondaPacks-message jp-CondaPacks-empty">
-          {trans.__(
-            'No packs published in %1 yet. Create one in the Create tab and publish it, or rescan if packs were published with ADS.',
-            storeUri
-          )}
+          {service
+            ? trans.__('The service pack index %1 lists no packs.', storeUri)
+            : trans.__(
+                'No packs published in %1 yet. Create one in the Create tab and publish it, or rescan if packs were published with ADS.',
+                storeUri
+              )}
         </div>
       ) : shown.length === 0 ? (
         <div className="jp-CondaPacks-message">
@@ -125,9 +148,11 @@ export function PublishedSection(props: {
             <PublishedCard
               key={pack.pack_uri ?? pack.slug}
               pack={pack}
+              service={service}
               busy={props.busySlugs.has(pack.slug)}
               installInto={target.trim() || props.packFolder}
-              onInstall={folder => actions.install(pack, folder)}
+              onInstall={folder => actions.install(pack, folder, service)}
+              onUseInOci={actions.useInOci}
               onCopy={actions.copy}
               trans={trans}
             />
@@ -140,18 +165,26 @@ export function PublishedSection(props: {
 
 function PublishedCard(props: {
   pack: IManifest;
+  /** One of Oracle's service packs (installed by slug). */
+  service: boolean;
   busy: boolean;
   /** The folder the Install button installs into. */
   installInto: string;
   onInstall: (packFolder: string) => void;
+  onUseInOci: (subject: IUsageSubject) => void;
   onCopy: (text: string) => void;
   trans: TranslationBundle;
 }): JSX.Element {
   const { pack, trans } = props;
   const libraries = pack.libraries ?? [];
+  const subject: IUsageSubject = {
+    slug: pack.slug,
+    pack_uri: pack.pack_uri ?? '',
+    service: props.service
+  };
   const cli = useCliCommands({
     slug: pack.slug,
-    requests: [installJob(pack, props.installInto)],
+    requests: [installJob(pack, props.installInto, props.service)],
     copy: props.onCopy,
     trans
   });
@@ -192,15 +225,22 @@ function PublishedCard(props: {
         </>
       }
       actions={
-        <Button
-          small
-          aria-label={trans.__('Install %1', pack.slug)}
-          title={trans.__('Download, unpack and register its kernel')}
-          disabled={props.busy}
-          onClick={() => props.onInstall(props.installInto)}
-        >
-          {trans.__('Install')}
-        </Button>
+        <>
+          <Button
+            small
+            aria-label={trans.__('Install %1', pack.slug)}
+            title={trans.__('Download, unpack and register its kernel')}
+            disabled={props.busy}
+            onClick={() => props.onInstall(props.installInto)}
+          >
+            {trans.__('Install')}
+          </Button>
+          <UseInOciButton
+            subject={subject}
+            onClick={props.onUseInOci}
+            trans={trans}
+          />
+        </>
       }
     />
   );

@@ -21,15 +21,25 @@ export function archOf(pack: { arch_type?: string }): 'CPU' | 'GPU' {
   return (pack.arch_type ?? '').toUpperCase() === 'GPU' ? 'GPU' : 'CPU';
 }
 
+/** What the search reads of a pack: a manifest, or an explorer card's subject. */
+export interface ISearchablePack {
+  name: string;
+  slug: string;
+  version?: string;
+  description?: string;
+  arch_type?: string;
+  libraries?: string[];
+}
+
 /**
  * The packs matching a search text (every word in the name, slug, version, description or
  * libraries, case-insensitive) and an architecture.
  */
-export function filterPacks(
-  packs: IManifest[],
+export function filterPacks<T extends ISearchablePack>(
+  packs: T[],
   query: string,
   arch: ArchFilter
-): IManifest[] {
+): T[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   return packs.filter(pack => {
     if (arch !== 'all' && archOf(pack) !== arch) {
@@ -90,11 +100,20 @@ export function envJob(
   return { kind: action, params };
 }
 
-/** The job a Published card's Install button starts: from its URI, into `packFolder`. */
-export function installJob(pack: IManifest, packFolder: string): IJobRequest {
-  const params: JobParams = pack.pack_uri
-    ? { conda_uri: pack.pack_uri }
-    : { slug: pack.slug };
+/**
+ * The job a Published card's Install button starts: from its URI, into `packFolder`. A
+ * service pack (`service`) is installed by its slug from Oracle's service packs.
+ */
+export function installJob(
+  pack: IManifest,
+  packFolder: string,
+  service = false
+): IJobRequest {
+  const params: JobParams = service
+    ? { slug: pack.slug, service: true }
+    : pack.pack_uri
+      ? { conda_uri: pack.pack_uri }
+      : { slug: pack.slug };
   params.overwrite = true;
   if (packFolder) {
     params.conda_pack_folder = packFolder;

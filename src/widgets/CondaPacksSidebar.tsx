@@ -17,13 +17,15 @@ import { PublishedSection } from '../components/PublishedSection';
 import { StatusSection } from '../components/StatusSection';
 import { activityIcon, condaPacksIcon } from '../icons';
 import { showSettingsDialog } from './SettingsDialog';
-import { StatusModel } from '../models/status';
+import { ServicePacksModel, StatusModel } from '../models/status';
 import { ConfigModel } from '../models/config';
 import { EMPTY_FORM, ICreateForm } from '../models/createForm';
-import { isActive, JobsModel } from '../models/jobs';
-import { envJob, IJobRequest, installJob, PacksModel } from '../models/packs';
+import { JobsModel } from '../models/jobs';
+import { envJob, PacksModel } from '../models/packs';
+import { PublishedSource } from '../components/PublishedSection';
+import type { PackActions } from './packActions';
 import { PANEL_ID, TRANSLATION_DOMAIN } from '../ids';
-import { ILocalEnv, IManifest, JobKind, JobParams, SectionId } from '../types';
+import { IManifest, JobKind, JobParams, SectionId } from '../types';
 
 /** What the panel needs from JupyterLab; index.ts supplies it. */
 export interface IPanelHost {
@@ -44,6 +46,7 @@ export interface IPanelModels {
   packs: PacksModel;
   jobs: JobsModel;
   config: ConfigModel;
+  servicePacks: ServicePacksModel;
 }
 
 /** The Conda Packs side bar widget: the Lumino shell around the React panel. */
@@ -51,6 +54,7 @@ export class CondaPacksSidebar extends ReactWidget {
   constructor(
     readonly models: IPanelModels,
     private readonly host: IPanelHost,
+    private readonly actions: PackActions,
     translator: ITranslator
   ) {
     super();
@@ -67,6 +71,7 @@ export class CondaPacksSidebar extends ReactWidget {
     models.packs.changed.connect(rerender);
     models.jobs.changed.connect(rerender);
     models.config.changed.connect(rerender);
+    models.servicePacks.changed.connect(rerender);
   }
 
   /** The selected section. */
@@ -140,48 +145,23 @@ export class CondaPacksSidebar extends ReactWidget {
     await this.models.jobs.submit(kind, params);
   }
 
-  private async run({ kind, params }: IJobRequest): Promise<void> {
-    try {
-      await this.startJob(kind, params);
-    } catch (error) {
-      this.host.reportError(error);
+  /** Show the Published section's Data Science or store list. */
+  private showPublished(source: PublishedSource): void {
+    this._publishedSource = source;
+    const service = this.models.servicePacks;
+    if (source === 'service' && !service.state.data && !service.state.loading) {
+      void service.refresh();
     }
-  }
-
-  /** The slugs a queued or running job works on: their buttons wait. */
-  private busySlugs(): Set<string> {
-    return new Set(
-      this.models.jobs.jobs
-        .filter(job => isActive(job.state))
-        .map(job => job.slug ?? (job.params?.slug as string))
-        .filter(Boolean)
-    );
-  }
-
-  private async uninstall(env: ILocalEnv): Promise<void> {
-    const trans = this._trans;
-    const accepted = await this.host.confirm(
-      trans.__('Uninstall %1?', env.slug),
-      trans.__(
-        'This removes %1 and its kernels. Notebooks using its kernel will need another one.',
-        env.prefix
-      ),
-      trans.__('Uninstall')
-    );
-    if (accepted) {
-      await this.run(envJob('uninstall', env, this.packFolder()));
-    }
-  }
-
-  private packFolder(): string {
-    return this.models.packs.installed.data?.conda_pack_folder ?? '';
+    this.update();
   }
 
   private sections(): IPanelSection[] {
     const trans = this._trans;
     const { status, packs, jobs, config } = this.models;
     const host = this.host;
-    const busy = this.busySlugs();
+    const actions = this.actions;
+    const busy = actions.busySlugs();
+    const packFolder = actions.packFolder();
     return [
       {
         id: 'installed',
@@ -193,11 +173,9 @@ export class CondaPacksSidebar extends ReactWidget {
             busySlugs={busy}
             trans={trans}
             actions={{
-              publish: env =>
-                void this.run(envJob('publish', env, this.packFolder())),
-              repack: env =>
-                void this.run(envJob('pack', env, this.packFolder())),
-              uninstall: env => void this.uninstall(env),
+              publish: env => void actions.publish(env),
+              repack: env => void actions.run(envJob('pack', env, packFolder)),
+              uninstall: env => void actions.uninstall(env),
               copy: host.copy,
               openNotebook: host.openNotebook,
               refresh: () => void packs.refreshInstalled()
@@ -212,16 +190,23 @@ export class CondaPacksSidebar extends ReactWidget {
         render: () => (
           <PublishedSection
             state={packs.published}
+            serviceState={this.models.servicePacks.state}
+            source={this._publishedSource}
+            onSource={source => this.showPublished(source)}
             packFolder={
-              this.packFolder() || status.state.data?.conda_pack_folder || ''
+              packFolder || status.state.data?.conda_pack_folder || ''
             }
             busySlugs={busy}
             trans={trans}
             actions={{
-              install: (pack: IManifest, folder: string) =>
-                void this.run(installJob(pack, folder)),
+              install: (pack: IManifest, folder: string, service: boolean) =>
+                void actions.install(pack, folder, service),
+              useInOci: subject => void actions.useInOci(subject),
               copy: host.copy,
-              refresh: rescan => void packs.refreshPublished(rescan)
+              refresh: rescan =>
+                void (this._publishedSource === 'service'
+                  ? this.models.servicePacks.refresh()
+                  : packs.refreshPublished(rescan))
             }}
           />
         )
@@ -283,6 +268,7 @@ export class CondaPacksSidebar extends ReactWidget {
   private readonly _trans: TranslationBundle;
   private _loaded = false;
   private _section: SectionId = 'installed';
+  private _publishedSource: PublishedSource = 'published';
   private _form: ICreateForm = EMPTY_FORM;
   private _formKey = 0;
 }

@@ -31,6 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 CHUNK = 256 * 1024
@@ -728,6 +729,37 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(server.root, ignore_errors=True)
 
 
+def throwaway_key_pem() -> bytes:
+    """A fresh RSA private key (PEM) that signs requests to loopback fakes only."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def write_oci_config(folder: Path, key_pem: bytes) -> Path:
+    """An OCI config file with profile DEFAULT (API key, us-ashburn-1) in `folder`."""
+    folder.mkdir(parents=True)
+    key = folder / "key.pem"
+    key.write_bytes(key_pem)
+    key.chmod(0o600)
+    config = folder / "config"
+    config.write_text(
+        "[DEFAULT]\n"
+        "user=ocid1.user.oc1..aaaaaaaatestuser\n"
+        "fingerprint=aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99\n"
+        "tenancy=ocid1.tenancy.oc1..aaaaaaaatesttenancy\n"
+        "region=us-ashburn-1\n"
+        f"key_file={key}\n"
+    )
+    return config
+
+
 if __name__ == "__main__":
     main()
 
@@ -752,34 +784,12 @@ if pytest is not None:
     @pytest.fixture(scope="session")
     def throwaway_rsa_key_pem() -> bytes:
         """A fresh RSA private key (PEM) that signs requests to loopback fakes only."""
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
+        return throwaway_key_pem()
 
     @pytest.fixture
     def oci_config_file(tmp_path, throwaway_rsa_key_pem):
         """An OCI config file with profile DEFAULT (API key) for the loopback server."""
-        folder = tmp_path / "oci"
-        folder.mkdir()
-        key = folder / "key.pem"
-        key.write_bytes(throwaway_rsa_key_pem)
-        key.chmod(0o600)
-        config = folder / "config"
-        config.write_text(
-            "[DEFAULT]\n"
-            "user=ocid1.user.oc1..aaaaaaaatestuser\n"
-            "fingerprint=aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99\n"
-            "tenancy=ocid1.tenancy.oc1..aaaaaaaatesttenancy\n"
-            "region=us-ashburn-1\n"
-            f"key_file={key}\n"
-        )
-        return config
+        return write_oci_config(tmp_path / "oci", throwaway_rsa_key_pem)
 
     @pytest.fixture
     def fast_retries(monkeypatch):

@@ -20,7 +20,7 @@ export function environmentFile(name: string, extra = ''): string {
 
 /** Open the Conda Packs side panel; answers the panel. */
 export async function openPanel(page: IJupyterLabPageFixture): Promise<Locator> {
-  await page.getByRole('tab', { name: 'Conda Packs' }).click();
+  await page.getByRole('tab', { name: 'Conda Packs', exact: true }).click();
   const panel = page.getByRole('region', { name: 'Conda Packs' });
   await expect(panel).toBeVisible();
   return panel;

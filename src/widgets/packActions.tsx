@@ -1,0 +1,118 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { PackDetails } from '../components/PackDetails';
+import { UsagePanel } from '../components/UsagePanel';
+import { IExplorerItem } from '../models/explorer';
+import {
+  DEFAULT_FRONTEND_SETTINGS,
+  IFrontendSettings
+} from '../models/frontendSettings';
+import { isActive, JobsModel } from '../models/jobs';
+import { envJob, IJobRequest, installJob, PacksModel } from '../models/packs';
+import { IUsageSubject } from '../models/usage';
+import { ServerApi } from '../request';
+import { IManifest } from '../types';
+import { IPanelHost } from './CondaPacksSidebar';
+
+/**
+ * What the panel's and the explorer's buttons do, in one place so that both behave alike:
+ * start a job (shown in Activity and on both views at once, as both read the same
+ * models), ask before uninstalling, and open the "Use in OCI…" and details dialogs.
+ */
+export class PackActions {
+  constructor(
+    private readonly models: { packs: PacksModel; jobs: JobsModel },
+    private readonly host: IPanelHost,
+    private readonly api: Pick<ServerApi, 'usage' | 'envPackages'>,
+    private readonly trans: TranslationBundle
+  ) {}
+
+  /** The frontend settings in effect (the plugin updates them when they change). */
+  settings: IFrontendSettings = DEFAULT_FRONTEND_SETTINGS;
+
+  /** The configured pack folder, as the installed list reports it. */
+  packFolder(): string {
+    return this.models.packs.installed.data?.conda_pack_folder ?? '';
+  }
+
+  /** The slugs a queued or running job works on: their buttons wait. */
+  busySlugs(): Set<string> {
+    return new Set(
+      this.models.jobs.jobs
+        .filter(job => isActive(job.state))
+        .map(job => job.slug ?? (job.params?.slug as string))
+        .filter(Boolean)
+    );
+  }
+
+  /** Start a job; a refused one is reported. */
+  async run({ kind, params }: IJobRequest): Promise<void> {
+    try {
+      await this.models.jobs.submit(kind, params);
+    } catch (error) {
+      this.host.reportError(error);
+    }
+  }
+
+  /** Install a published pack (or a service pack) into `folder`. */
+  install(pack: IManifest, folder: string, service = false): Promise<void> {
+    return this.run(installJob(pack, folder || this.packFolder(), service));
+  }
+
+  /** Publish an installed env (packing it first if needed). */
+  publish(env: { slug: string }): Promise<void> {
+    return this.run(envJob('publish', env, this.packFolder()));
+  }
+
+  /** Uninstall an env, after asking unless the settings say not to. */
+  async uninstall(env: { slug: string; prefix: string }): Promise<void> {
+    const trans = this.trans;
+    const accepted =
+      !this.settings.confirmUninstall ||
+      (await this.host.confirm(
+        trans.__('Uninstall %1?', env.slug),
+        trans.__(
+          'This removes %1 and its kernels. Notebooks using its kernel will need another one.',
+          env.prefix
+        ),
+        trans.__('Uninstall')
+      ));
+    if (accepted) {
+      await this.run(envJob('uninstall', env, this.packFolder()));
+    }
+  }
+
+  /** The "Use in OCI…" dialog of a published or service pack. */
+  async useInOci(subject: IUsageSubject): Promise<void> {
+    await showDialog({
+      title: this.trans.__('Use %1 in OCI', subject.slug),
+      body: ReactWidget.create(
+        <UsagePanel
+          subject={subject}
+          fetchUsage={this.api.usage}
+          copy={this.host.copy}
+          trans={this.trans}
+        />
+      ),
+      buttons: [Dialog.okButton({ label: this.trans.__('Close') })]
+    });
+  }
+
+  /** The details dialog of an explorer card: its manifest and packages. */
+  async details(item: IExplorerItem): Promise<void> {
+    await showDialog({
+      title: this.trans.__('%1 %2', item.name, item.version),
+      body: ReactWidget.create(
+        <PackDetails
+          item={item}
+          fetchPackages={this.api.envPackages}
+          trans={this.trans}
+        />
+      ),
+      buttons: [Dialog.okButton({ label: this.trans.__('Close') })]
+    });
+  }
+}
