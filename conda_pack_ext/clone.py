@@ -6,7 +6,7 @@ binary prefix files get the new prefix NUL-padded in place (so it may not be lon
 old one); text files are rewritten; other binaries (and compiled .pyc files) are left as they
 are. The copy is made and relocated in a hidden folder of the pack folder, its manifest is
 written with the new name, version and slug, and it is then renamed into place and its kernel
-registered, exactly as an install finishes (install._commit); a failure leaves nothing.
+registered, exactly as an install finishes (install.commit_staged_env); a failure leaves nothing.
 conda-pack cannot be used here: an installed env no longer has the package cache it needs.
 """
 
@@ -20,9 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from .cleanup import remove_leftovers
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
 from .errors import BuildFailed, Conflict, InvalidInput, NotFound, os_failure
-from .install import _commit, remove_leftovers
+from .install import commit_staged_env
 from .manifest import (
     CREATED_BY,
     PACK_FIELDS,
@@ -88,7 +89,7 @@ def clone_env(
         with slug_lock(folder, slug, wait=True, progress=progress):
             if target.exists() and not overwrite:
                 raise Conflict(f"environment {slug} already exists at {target}")
-            committed = _commit(staging, target, True, no_kernel, document, progress)
+            committed = commit_staged_env(staging, target, no_kernel, document, progress)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, OSError):

@@ -220,7 +220,7 @@ def install_pack(
         progress.phase("installing")
         with slug_lock(folder, slug, wait=True, progress=progress) as waited:
             _refuse_existing(prefix, overwrite, waited)
-            replaced = _commit(staging, prefix, no_kernel, document, progress)
+            replaced = commit_staged_env(staging, prefix, no_kernel, document, progress)
             registered = replaced["kernels"]
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -288,7 +288,7 @@ def _warn_if_renamed(source: PackSource, slug: str, progress: Progress) -> None:
         )
 
 
-def _commit(
+def commit_staged_env(
     staging: Path, prefix: Path, no_kernel: bool, document: dict, progress: Progress
 ) -> dict:
     """Put the staged env in place as `prefix` and register its kernels, or change nothing.

@@ -115,7 +115,7 @@ def test_copy_service_pack_to_own_bucket_then_install(
     assert (metadata["type"], metadata["slug"], metadata["sha256"]) == (
         "data_science", CPU_SLUG, copied["sha256"],
     )  # fmt: skip
-    listed = cli_json(capsys, "list", "--published", *store, *flags)
+    listed = cli_json(capsys, "list", "--published", *store, *flags)["packs"]
     assert [e["slug"] for e in listed] == [CPU_SLUG]
     again = cli_error(capsys, "publish", "--from-service", CPU_SLUG, *store, *flags)
     assert "already published" in again
