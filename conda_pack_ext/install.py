@@ -97,7 +97,7 @@ def source_from_uri(uri: str, settings: Settings) -> PackSource:
     if parsed.scheme in ("", "local") or len(parsed.scheme) == 1:  # a path (or C:)
         return LocalFileSource(Path(uri))
     try:
-        from .stores.publish import source_for_uri
+        from .publish import source_for_uri
     except ImportError:
         raise InvalidInput(
             f"cannot install from {uri!r}: {parsed.scheme}:// needs the stores support",
@@ -110,7 +110,7 @@ def source_for_slug(slug: str, settings: Settings) -> PackSource:
     """The published pack of `slug` in the configured store."""
     validate_slug(slug)
     try:
-        from .stores.publish import resolve_slug
+        from .publish import resolve_slug
     except ImportError:
         raise InvalidInput(
             f"cannot look up slug {slug!r}: installing by slug needs the stores support",

@@ -99,7 +99,7 @@ def run_list(args) -> None:
     warnings: list[str] = []
     if args.published:
         try:
-            from ..stores.publish import list_published
+            from ..publish import list_published
         except ImportError:
             raise InvalidInput(
                 "listing published packs needs the stores support", "use `list --local`"

@@ -222,7 +222,7 @@ def local_envs(settings) -> dict:
     envs = list_local(settings)
     published, store_error, store_warnings = set(), None, []
     try:
-        from ..stores.publish import list_published
+        from ..publish import list_published
 
         published = {e.get("slug") for e in list_published(settings, warnings=store_warnings)}
     except PackError as error:
@@ -278,7 +278,7 @@ class PublishedHandler(BaseHandler):
         Answers {store_uri, packs: [manifest fields + pack_uri, size...], warnings: [the
         index entries skipped as unusable]}.
         """
-        from ..stores.publish import list_published
+        from ..publish import list_published
 
         prefix = self.get_query_argument("prefix", None)
         rescan = self.get_query_argument("rescan", "0")

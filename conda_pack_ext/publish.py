@@ -23,16 +23,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..envfile import validate_slug
-from ..errors import Conflict, InvalidInput, NotFound
-from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
-from ..operations import CREATE_PARAMS
-from ..pack_lock import delete_companions, is_companion_key, upload_companions
-from ..progress import Progress
-from ..settings import Settings
-from .base import PackStore, open_store
-from .index import load_index, make_entry, remove_paths, update_index, upsert
-from .oci_store import OciStore, parse_oci_uri
+from .envfile import validate_slug
+from .errors import Conflict, InvalidInput, NotFound
+from .manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from .operations import CREATE_PARAMS
+from .pack_lock import delete_companions, is_companion_key, upload_companions
+from .progress import Progress
+from .settings import Settings
+from .stores.base import PackStore, open_store
+from .stores.index import load_index, make_entry, remove_paths, update_index, upsert
+from .stores.oci_store import OciStore, parse_oci_uri
 
 HASH_CHUNK = 8 << 20
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -171,7 +171,7 @@ def _with_identity(manifest: dict, slug: str) -> dict:
 
 def _create_env(params: dict, settings: Settings, progress: Progress) -> str:
     """publish -f: create the env with the create operation; returns its slug."""
-    from ..create import create_operation
+    from .create import create_operation
 
     create_params = {k: params[k] for k in CREATE_PARAMS if params.get(k) is not None}
     create_params["overwrite"] = bool(params.get("overwrite"))
@@ -181,7 +181,7 @@ def _create_env(params: dict, settings: Settings, progress: Progress) -> str:
 
 def _current_pack(slug: str, settings: Settings, progress: Progress) -> tuple[Path, str | None]:
     """The env's current pack file and its sha256; packs the env when it has none."""
-    from ..pack import find_pack, pack_env, pack_info
+    from .pack import find_pack, pack_env, pack_info
 
     found = find_pack(settings, slug)
     if found is not None:
