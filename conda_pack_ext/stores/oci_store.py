@@ -29,11 +29,13 @@ from ..settings import Settings
 from . import oci_auth
 from .base import (
     INDEX_NAME,
+    UPLOAD_ID_MARK,
     IndexChanged,
     IndexTooLarge,
     ObjectInfo,
     PackStore,
     manifest_from_metadata,
+    pending_upload_reference,
 )
 
 # Ranged GETs larger than this are split; reads ahead hold parallelism x this in memory.
@@ -215,7 +217,7 @@ class OciStore(PackStore):
             **condition,
         ).data
         # recorded so that a job runner restarted after a crash can abort it
-        progress.temp_path(f"{self.object_uri(key)}?upload_id={upload.upload_id}")
+        progress.temp_path(pending_upload_reference(self.object_uri(key), upload.upload_id))
         try:
             parts = self._upload_parts(key, upload.upload_id, path, progress)
             progress.check_cancelled()
@@ -314,6 +316,27 @@ class OciStore(PackStore):
                     return
         except StoreError as error:
             progress.log(f"could not look for unfinished uploads: {error.message}")
+
+    def abort_pending_upload(self, reference: str) -> bool:
+        """Abort the multipart upload that `reference` (see pending_upload_reference) stands
+        for, left pending by a job that died mid-upload: it keeps its parts, and their
+        cost, in the bucket. False if it was already gone; StoreError if it cannot be."""
+        object_uri, _, upload_id = str(reference).rpartition(UPLOAD_ID_MARK)
+        bucket, namespace, key = parse_oci_uri(object_uri)
+        if (bucket, namespace) != (self.bucket, self.namespace):
+            raise InvalidInput(f"{object_uri} is not in {self.uri}")
+        try:
+            self._call(
+                self.client.abort_multipart_upload,
+                namespace,
+                bucket,
+                key,
+                upload_id,
+                what=f"abort the unfinished upload to {object_uri}",
+            )
+        except NotFound:
+            return False
+        return True
 
     def _abort(self, key: str, upload_id: str) -> None:
         try:
