@@ -89,6 +89,13 @@ def pack_info(settings: Settings, slug: str) -> dict | None:
     }
 
 
+def current_pack(settings: Settings, slug: str) -> dict | None:
+    """pack_info of the env's pack file when it is current (made from the env as it is
+    now), else None."""
+    info = pack_info(settings, slug)
+    return info if info and info["current"] else None
+
+
 def find_pack(settings: Settings, slug: str, allow_stale: bool = False) -> Path | None:
     """The current pack of `slug` (a tar.gz path), or None if there is none or it is stale
     (the env was rebuilt after it was packed). With no local env, a pack with an intact
@@ -210,11 +217,13 @@ def _record_description(prefix: Path) -> None:
     update_manifest(prefix, **_describe(prefix, find_manifest(prefix))[1])
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in blocks."""
+def file_sha256(path: Path, progress: Progress | None = None) -> str:
+    """The sha256 of a file, read in blocks; a cancel through `progress` stops it."""
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         while block := file.read(BLOCK_SIZE):
+            if progress is not None:
+                progress.check_cancelled()
             digest.update(block)
     return digest.hexdigest()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InvalidInput
-from ..install import list_local
+from ..local_envs import list_local
 from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
 
 
