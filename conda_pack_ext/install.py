@@ -43,6 +43,7 @@ from .errors import Conflict, InvalidInput, NotFound, os_failure
 from .extract import current_umask, extract_stream
 from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, slug_lock, write_manifest
 from .progress import Progress
+from .publish import resolve_slug, source_for_uri
 from .relocate import relocate_env
 from .settings import Settings
 
@@ -89,32 +90,18 @@ class LocalFileSource:
 
 
 def source_from_uri(uri: str, settings: Settings) -> PackSource:
-    """A source for a local path or `file://` URL; other schemes go to the stores part."""
+    """A source for a local path or `file://` URL; other schemes go to the store (publish.py)."""
     parsed = urlparse(uri)
     if parsed.scheme == "file":
         return LocalFileSource(Path(unquote(parsed.path)), uri=uri)
     if parsed.scheme in ("", "local") or len(parsed.scheme) == 1:  # a path (or C:)
         return LocalFileSource(Path(uri))
-    try:
-        from .publish import source_for_uri
-    except ImportError:
-        raise InvalidInput(
-            f"cannot install from {uri!r}: {parsed.scheme}:// needs the stores support",
-            "use a local path or a file:// URL",
-        ) from None
     return source_for_uri(uri, settings)
 
 
 def source_for_slug(slug: str, settings: Settings) -> PackSource:
     """The published pack of `slug` in the configured store."""
     validate_slug(slug)
-    try:
-        from .publish import resolve_slug
-    except ImportError:
-        raise InvalidInput(
-            f"cannot look up slug {slug!r}: installing by slug needs the stores support",
-            "install from a file with -u PATH",
-        ) from None
     return resolve_slug(slug, settings)
 
 
@@ -127,6 +114,7 @@ def install_operation(params: dict, settings: Settings, progress: Progress) -> d
     if bool(uri) == bool(slug):
         raise InvalidInput("give either a pack URI (-u) or a slug (-s), not both or neither")
     if params.get("service"):
+        # service_packs imports oci: kept out of the server's start-up
         from .service_packs import source_for_service_slug
 
         if not slug:

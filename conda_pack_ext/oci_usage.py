@@ -27,6 +27,8 @@ RESOURCE_TYPES = {
 
 def parse_object_uri(uri: str) -> tuple[str, str, str]:
     """(bucket, namespace, object name) of oci://bucket@namespace/object, spaces kept."""
+    # oci (behind the OCI store and service packs) is imported when used, here and below:
+    # it stays out of the server's start-up
     from .stores.oci_store import parse_oci_uri
 
     try:

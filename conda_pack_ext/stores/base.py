@@ -234,7 +234,7 @@ def manifest_from_metadata(value: str | None) -> dict | None:
 def open_store(uri: str, settings: Settings) -> PackStore:
     """The store for `oci://bucket@namespace/prefix` or `file:///absolute/folder`."""
     if uri.startswith("oci://"):
-        from .oci_store import OciStore
+        from .oci_store import OciStore  # imports oci: only when a store is in OCI
 
         return OciStore(uri, settings)
     if uri.startswith("file://"):
