@@ -8,6 +8,7 @@ from .cleanup import find_leftovers, stale_kernels
 from .env_folder import detect_python
 from .errors import PackError
 from .manifest import read_manifest
+from .pack_files import current_pack
 from .publish import list_published
 from .settings import Settings
 
@@ -62,9 +63,6 @@ def envs_with_states(settings: Settings) -> dict:
     (created here), `packed` (a current pack file exists), `published` (in the store);
     the store's error instead of `published` states when its index cannot be read; and
     what cleaning the folder would remove. Changes nothing."""
-    # conda_pack (behind pack.py) is imported on the first listing, not at server start-up
-    from .pack import current_pack
-
     envs = list_local(settings)
     published, store_error, store_warnings = set(), None, []
     try:

@@ -27,6 +27,7 @@ from .envfile import validate_slug
 from .errors import Conflict, InvalidInput, NotFound
 from .manifest import ads_create_date, clean_fields, env_prefix, read_manifest
 from .operations import CREATE_PARAMS
+from .pack_files import file_sha256, find_pack, pack_info
 from .pack_lock import delete_companions, is_companion_key, upload_companions
 from .progress import Progress
 from .settings import Settings
@@ -167,7 +168,7 @@ def _pack_to_publish(slug: str, settings: Settings, progress: Progress) -> tuple
     """The env's current pack file and its sha256 (computed again when the recorded one is
     unreadable); packs the env when it has none."""
     # conda_pack (behind pack.py) is imported when packing: it stays out of server start-up
-    from .pack import file_sha256, find_pack, pack_env, pack_info
+    from .pack import pack_env
 
     found = find_pack(settings, slug)
     if found is None:

@@ -40,6 +40,7 @@ import yaml
 
 from ..envfile import EnvFile
 from ..errors import BuildFailed, NotFound, os_failure
+from ..pack_files import file_sha256
 from ..progress import Progress
 from ..settings import Settings
 from .container_run import (  # noqa: F401 - the engine's errors and knobs, named here too
@@ -141,7 +142,7 @@ def pack(build_result: dict, prefix: Path, *, settings: Settings, progress: Prog
             level = ADS_COMPRESS_LEVEL
             reported = _pack_with_conda_pack(run, prefix, temporary, level)
         progress.check_cancelled()
-        sha256, size = packing.file_sha256(temporary), temporary.stat().st_size
+        sha256, size = file_sha256(temporary), temporary.stat().st_size
         if (reported.get("sha256"), reported.get("size", size)) != (sha256, size):
             raise BuildFailed(
                 f"the pack written in {run.image} does not match what the container reported "
