@@ -14,6 +14,7 @@ export CONDA_PACK_EXT_CACHE ?= $(abspath .cache)
 help:
 	@echo "make lab    set everything up and start JupyterLab with conda-pack-ext"
 	@echo "make test   set everything up and run every test (lint, pytest, jest, browser)"
+	@echo "make pytest-fast   the unit tests only (pytest -m 'not slow'), for the edit loop"
 	@echo "make bench  run the four benchmarks of bench/ (minutes; results in bench/README.md)"
 
 # ---- set-up ---------------------------------------------------------------------------
@@ -103,6 +104,11 @@ pytest: setup system-deps podman-service ads-venv
 	  CONDA_PACK_EXT_ADS=$(abspath $(ADS_VENV))/bin/ads CONDA_PACK_EXT_REQUIRE_ADS=1 \
 	  $(BIN)/python -m pytest tests
 
+# The inner loop: the tests that build no env, start no server, container or ADS (see
+# SLOW_FIXTURES in tests/conftest.py). CI runs `make pytest`, which runs everything.
+pytest-fast:
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
 jest: setup
 	$(BIN)/jlpm run test
 
@@ -169,4 +175,4 @@ bench: setup
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/store.py
 
-.PHONY: help setup system-deps podman-service ads-venv lab lint pytest jest ui-test lab40-smoke test bench
+.PHONY: help setup system-deps podman-service ads-venv lab lint pytest pytest-fast jest ui-test lab40-smoke test bench

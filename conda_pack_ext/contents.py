@@ -101,11 +101,11 @@ def read_contents(source: str, settings: Settings, *, published: bool = False) -
     """The contents of `source`: a published slug (`published`), an `oci://` URI, a pack
     file, a lock file, an environment file, an env folder, or an installed env's slug."""
     if published:
-        from .stores.publish import resolve_slug
+        from .publish import resolve_slug
 
         return published_contents(resolve_slug(source, settings))
     if source.startswith("oci://"):
-        from .stores.publish import source_for_uri
+        from .publish import source_for_uri
 
         return published_contents(source_for_uri(source, settings))
     path = Path(source.removeprefix("file://")).expanduser()

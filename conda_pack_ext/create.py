@@ -251,6 +251,8 @@ def _load(environment_file, environment) -> EnvFile:
 
 
 def _build(env, prefix, engine, gpu, add_kernel, image, settings, progress) -> dict:
+    # Each engine is imported when chosen: rattler's native module and docker stay out of
+    # the server's start-up.
     if engine in ("auto", "rattler"):
         from .engines import rattler_engine
 
@@ -261,14 +263,9 @@ def _build(env, prefix, engine, gpu, add_kernel, image, settings, progress) -> d
         return conda_engine.build(
             engine, env, prefix, add_kernel=add_kernel, gpu=gpu, progress=progress
         )
-    try:  # engine == "container": provided by conda_pack_ext.engines.container_engine
-        container = importlib.import_module(".engines.container_engine", __package__)
-    except ModuleNotFoundError:
-        raise InvalidInput(
-            "the container engine is not available in this installation",
-            "use --engine auto (the embedded engine) or conda/mamba/micromamba",
-        ) from None
-    return container.build(
+    from .engines import container_engine  # engine == "container"
+
+    return container_engine.build(
         env,
         prefix,
         add_kernel=add_kernel,
@@ -287,8 +284,9 @@ def _build_locked(lock, prefix: Path, progress: Progress) -> dict:
 
 def _pack_in_container(result: dict, prefix: Path, settings: Settings, progress) -> dict:
     """{pack_path, sha256, size, size_mb}: the pack that the container engine wrote."""
-    container = importlib.import_module(".engines.container_engine", __package__)
-    packed = container.pack(result, prefix, settings=settings, progress=progress)
+    from .engines import container_engine
+
+    packed = container_engine.pack(result, prefix, settings=settings, progress=progress)
     return {k: packed[k] for k in ("pack_path", "sha256", "size", "size_mb")}
 
 

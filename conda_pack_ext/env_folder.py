@@ -5,10 +5,13 @@ A slug comes from a pack's manifest or an environment file, which anybody can wr
 whose slug is `Documents`, installed with --overwrite into a folder that holds the user's
 `Documents/`, must not delete it. An env is a real folder (not a symlink to one elsewhere)
 with `conda-meta/`, as conda itself recognises environments.
+
+Also what an env folder tells about itself without a manifest (python version, CPU or GPU).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .errors import Conflict
@@ -27,3 +30,24 @@ def check_replaceable(path: Path) -> None:
             "--overwrite replaces only environments",
             f"nothing was changed; move {path.name!r} away or use another --conda-pack-folder",
         )
+
+
+def detect_python(prefix: Path) -> str:
+    """The env's python version: X.Y.Z from conda-meta (as `create` records it), else X.Y
+    from lib/pythonX.Y; "" if it has none."""
+    for record in sorted((prefix / "conda-meta").glob("python-[0-9]*.json")):
+        try:
+            version = json.loads(record.read_text()).get("version", "")
+        except (OSError, ValueError):
+            continue
+        return str(version)
+    for lib in sorted(prefix.glob("lib/python[0-9].*")):
+        return lib.name[len("python") :]
+    return ""
+
+
+def detect_arch(prefix: Path) -> str:
+    """GPU when the env holds CUDA runtime packages, else CPU."""
+    gpu = ("cudatoolkit-", "cuda-runtime-", "cuda-cudart-", "pytorch-cuda-")
+    names = [p.name for p in (prefix / "conda-meta").glob("*.json")]
+    return "GPU" if any(name.startswith(gpu) for name in names) else "CPU"

@@ -44,9 +44,20 @@ class Conflict(PackError):
 
 
 class BuildFailed(PackError):
-    """The solver, pip, conda-pack, conda-unpack or a container failed."""
+    """The solver, pip, conda-pack, conda-unpack or a container failed. `exit_status` is
+    the failed command's or container's exit status, when one ran and exited."""
 
     code = "build_failed"
+
+    def __init__(self, message: str, hint: str = "", *, exit_status: int | None = None):
+        super().__init__(message, hint)
+        self.exit_status = exit_status
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        if self.exit_status is not None:
+            data["exit_status"] = self.exit_status
+        return data
 
 
 class StoreError(PackError):

@@ -24,7 +24,6 @@ old env back. Kernels are written only once the env is in place.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -37,13 +36,14 @@ from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlparse
 
 from . import kernels, notebook_session, preflight
-from .cleanup import find_leftovers, remove_leftovers, stale_kernels
-from .env_folder import check_replaceable
+from .cleanup import remove_leftovers
+from .env_folder import check_replaceable, detect_arch, detect_python
 from .envfile import DEFAULT_VERSION, make_slug, validate_slug
-from .errors import Conflict, InvalidInput, NotFound, PackError, os_failure
+from .errors import Conflict, InvalidInput, NotFound, os_failure
 from .extract import current_umask, extract_stream
 from .manifest import MANIFEST_VERSION, find_manifest, read_manifest, slug_lock, write_manifest
 from .progress import Progress
+from .publish import resolve_slug, source_for_uri
 from .relocate import relocate_env
 from .settings import Settings
 
@@ -90,32 +90,18 @@ class LocalFileSource:
 
 
 def source_from_uri(uri: str, settings: Settings) -> PackSource:
-    """A source for a local path or `file://` URL; other schemes go to the stores part."""
+    """A source for a local path or `file://` URL; other schemes go to the store (publish.py)."""
     parsed = urlparse(uri)
     if parsed.scheme == "file":
         return LocalFileSource(Path(unquote(parsed.path)), uri=uri)
     if parsed.scheme in ("", "local") or len(parsed.scheme) == 1:  # a path (or C:)
         return LocalFileSource(Path(uri))
-    try:
-        from .stores.publish import source_for_uri
-    except ImportError:
-        raise InvalidInput(
-            f"cannot install from {uri!r}: {parsed.scheme}:// needs the stores support",
-            "use a local path or a file:// URL",
-        ) from None
     return source_for_uri(uri, settings)
 
 
 def source_for_slug(slug: str, settings: Settings) -> PackSource:
     """The published pack of `slug` in the configured store."""
     validate_slug(slug)
-    try:
-        from .stores.publish import resolve_slug
-    except ImportError:
-        raise InvalidInput(
-            f"cannot look up slug {slug!r}: installing by slug needs the stores support",
-            "install from a file with -u PATH",
-        ) from None
     return resolve_slug(slug, settings)
 
 
@@ -128,6 +114,7 @@ def install_operation(params: dict, settings: Settings, progress: Progress) -> d
     if bool(uri) == bool(slug):
         raise InvalidInput("give either a pack URI (-u) or a slug (-s), not both or neither")
     if params.get("service"):
+        # service_packs imports oci: kept out of the server's start-up
         from .service_packs import source_for_service_slug
 
         if not slug:
@@ -389,28 +376,7 @@ def _record_install(staging: Path, document: dict, slug: str, source: PackSource
     write_manifest(staging, document, slug=slug)
 
 
-def detect_python(prefix: Path) -> str:
-    """The env's python version: X.Y.Z from conda-meta (as `create` records it), else X.Y
-    from lib/pythonX.Y; "" if it has none."""
-    for record in sorted((prefix / "conda-meta").glob("python-[0-9]*.json")):
-        try:
-            version = json.loads(record.read_text()).get("version", "")
-        except (OSError, ValueError):
-            continue
-        return str(version)
-    for lib in sorted(prefix.glob("lib/python[0-9].*")):
-        return lib.name[len("python") :]
-    return ""
-
-
-def detect_arch(prefix: Path) -> str:
-    """GPU when the env holds CUDA runtime packages, else CPU."""
-    gpu = ("cudatoolkit-", "cuda-runtime-", "cuda-cudart-", "pytorch-cuda-")
-    names = [p.name for p in (prefix / "conda-meta").glob("*.json")]
-    return "GPU" if any(name.startswith(gpu) for name in names) else "CPU"
-
-
-# ---- uninstall and list ---------------------------------------------------------------
+# ---- uninstall ---------------------------------------------------------------------
 
 
 def uninstall_pack(slug: str, settings: Settings, progress: Progress | None = None) -> dict:
@@ -438,48 +404,3 @@ def uninstall_pack(slug: str, settings: Settings, progress: Progress | None = No
         shutil.rmtree(trash, ignore_errors=True)
     progress.log(f"removed {prefix}")
     return {"slug": slug, "prefix": str(prefix), "kernels": removed_kernels}
-
-
-def list_local(settings: Settings) -> list[dict]:
-    """Installed packs and other envs in the pack folder, with their kernels. Changes
-    nothing (`cleanup_report` tells what `conda-pack-ext clean` would remove)."""
-    folder = settings.pack_folder
-    if not folder.is_dir():
-        return []
-    by_prefix: dict[str, list[str]] = {}
-    for name, info in kernels.our_kernels().items():
-        by_prefix.setdefault(info["prefix"], []).append(name)
-    entries = []
-    for prefix in sorted(folder.iterdir()):
-        if prefix.name.startswith(".") or not (prefix / "conda-meta").is_dir():
-            continue
-        try:
-            info = read_manifest(prefix)["manifest"]
-        except PackError:
-            info = {}
-        entries.append(
-            {
-                "slug": prefix.name,
-                "name": info.get("name") or prefix.name,
-                "version": str(info.get("version") or ""),
-                "python": str(info.get("python") or detect_python(prefix)),
-                "arch_type": info.get("arch_type") or "CPU",
-                "size_mb": info.get("size_mb"),
-                "prefix": str(prefix),
-                "kernels": sorted(by_prefix.get(str(prefix), []))
-                or notebook_session.kernels_from_session(prefix)
-                or [],
-                "pack_uri": info.get("pack_uri", ""),
-                "managed": bool(info),
-            }
-        )
-    return entries
-
-
-def cleanup_report(settings: Settings) -> dict:
-    """What cleaning the pack folder would remove: {leftovers, stale_kernels}."""
-    folder = settings.pack_folder
-    return {
-        "leftovers": [entry["name"] for entry in find_leftovers(folder)],
-        "stale_kernels": stale_kernels(folder),
-    }

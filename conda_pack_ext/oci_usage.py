@@ -27,6 +27,8 @@ RESOURCE_TYPES = {
 
 def parse_object_uri(uri: str) -> tuple[str, str, str]:
     """(bucket, namespace, object name) of oci://bucket@namespace/object, spaces kept."""
+    # oci (behind the OCI store and service packs) is imported when used, here and below:
+    # it stays out of the server's start-up
     from .stores.oci_store import parse_oci_uri
 
     try:
@@ -58,7 +60,7 @@ def describe_pack(params: dict, settings: Settings) -> dict:
                 "python": _python_of(uri, settings), "type": "published"}  # fmt: skip
     if not params.get("slug"):
         raise InvalidInput("give -s SLUG (published, or with --service) or -u oci://...")
-    from .stores.publish import resolve_slug
+    from .publish import resolve_slug
 
     source = resolve_slug(params["slug"], settings)
     if not source.uri.startswith("oci://"):
@@ -74,7 +76,7 @@ def describe_pack(params: dict, settings: Settings) -> dict:
 
 def _python_of(uri: str, settings: Settings) -> str:
     """The python version in a published pack's manifest metadata; "" when unreadable."""
-    from .stores.publish import source_for_uri
+    from .publish import source_for_uri
 
     try:
         return str((source_for_uri(uri, settings).manifest or {}).get("python") or "")

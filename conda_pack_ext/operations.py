@@ -34,8 +34,8 @@ OPERATIONS = {
     "pack": "conda_pack_ext.pack:pack_operation",
     "install": "conda_pack_ext.install:install_operation",
     "uninstall": "conda_pack_ext.install:uninstall_operation",
-    "publish": "conda_pack_ext.stores.publish:publish_operation",
-    "unpublish": "conda_pack_ext.stores.publish:unpublish_operation",
+    "publish": "conda_pack_ext.publish:publish_operation",
+    "unpublish": "conda_pack_ext.publish:unpublish_operation",
     "publish_service": "conda_pack_ext.service_copy:publish_from_service_operation",
     "clean": "conda_pack_ext.cleanup:clean_operation",
 }

@@ -66,6 +66,7 @@ def run_process(
         raise BuildFailed(
             f"{what} failed with exit code {process.returncode}",
             "last lines of its output:\n" + "\n".join(tail),
+            exit_status=process.returncode,
         )
     return list(tail)
 

@@ -256,8 +256,8 @@ class ParSource:
 def source_for_entry(row: dict, index: str, settings: Settings):
     """A PackSource for a service pack: its object through the authenticated client under
     each name it may have, else its `par` URL. Names every attempt when none works."""
+    from .publish import StorePackSource
     from .stores.oci_store import OciStore
-    from .stores.publish import StorePackSource
 
     slug = row["slug"]
     bucket, namespace = _pack_bucket(index, row)

@@ -23,6 +23,18 @@ def pytest_configure(config):
         os.environ[variable] = str(base / name)
 
 
+# What makes a test slow (left out by `make pytest-fast`): real envs and packs built from
+# the local channel, a Jupyter server, a container engine, ADS's own CLI. Whole modules
+# that need them say so with `pytestmark = pytest.mark.slow`.
+SLOW_FIXTURES = frozenset({"conda_channel", "jp_serverapp", "engine", "ads_executable"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_unconfigure(config):
     base = getattr(config, "_conda_pack_ext_base", None)
     if base:

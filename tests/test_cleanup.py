@@ -14,8 +14,8 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from conda_pack_ext.cleanup import clean_pack_folder
-from conda_pack_ext.install import list_local
 from conda_pack_ext.kernels import kernels_dir
+from conda_pack_ext.local_envs import list_local
 from conda_pack_ext.settings import load_settings, write_config
 from tests.support.cli import cli_json
 

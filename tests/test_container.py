@@ -262,7 +262,8 @@ def test_a_failing_pack_in_the_container_leaves_no_file_behind(
     with pytest.raises(BuildFailed) as failure:
         container_engine.pack(build_result, prefix, settings=settings, progress=RecordingProgress())
 
-    assert "exit status 1" in failure.value.message
+    assert failure.value.exit_status == 1
+    assert failure.value.to_dict()["exit_status"] == 1
     assert "manifest" in failure.value.hint
     assert list((tmp_path / "packs" / ".packs").iterdir()) == []
     assert leftover_containers(engine) == []
@@ -280,7 +281,8 @@ def test_a_failing_build_reports_its_exit_status_and_log_tail(
     with pytest.raises(BuildFailed) as failure:
         create_env(settings, env_file, image=python_image, progress=RecordingProgress())
 
-    assert "exit status 1" in failure.value.message
+    assert failure.value.exit_status == 1
+    assert failure.value.to_dict()["exit_status"] == 1
     assert "no-such-package-xyz" in failure.value.hint
     assert not (tmp_path / "packs" / "boxed_v1_0").exists()
     assert leftover_containers(engine) == []

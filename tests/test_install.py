@@ -19,8 +19,9 @@ import yaml
 from conda_pack_ext.cleanup import clean_pack_folder
 from conda_pack_ext.errors import Conflict, InvalidInput, PackError
 from conda_pack_ext.extract import UnsafeMember
-from conda_pack_ext.install import LocalFileSource, install_pack, list_local
+from conda_pack_ext.install import LocalFileSource, install_pack
 from conda_pack_ext.kernels import kernels_dir
+from conda_pack_ext.local_envs import list_local
 from conda_pack_ext.settings import load_settings
 from tests.support.channel import TEST_APP, TEST_LIB
 from tests.support.cli import cli_error, cli_json, cli_run

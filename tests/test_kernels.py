@@ -11,7 +11,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from conda_pack_ext.cleanup import clean_pack_folder
-from conda_pack_ext.install import LocalFileSource, install_pack, list_local
+from conda_pack_ext.install import LocalFileSource, install_pack
 from conda_pack_ext.kernels import (
     NB_CONDA_KERNELS_MANAGER,
     kernel_name,
@@ -20,6 +20,7 @@ from conda_pack_ext.kernels import (
     nb_conda_kernels_lists,
     register_kernels,
 )
+from conda_pack_ext.local_envs import list_local
 from conda_pack_ext.manifest import read_manifest
 from conda_pack_ext.progress import Progress
 from conda_pack_ext.settings import load_settings

@@ -13,8 +13,9 @@ import pytest
 
 from conda_pack_ext.envfile import parse_env_text
 from conda_pack_ext.errors import InvalidInput
-from conda_pack_ext.install import LocalFileSource, install_pack, list_local
+from conda_pack_ext.install import LocalFileSource, install_pack
 from conda_pack_ext.kernels import kernels_dir
+from conda_pack_ext.local_envs import list_local
 from conda_pack_ext.safe_yaml import MAX_DOCUMENT_BYTES, MAX_ITEMS, MAX_STRING_CHARS
 from conda_pack_ext.settings import load_settings
 from tests.support.bombs import alias_bomb, bomb_pack

@@ -26,15 +26,15 @@ from conda_pack_ext.install import install_pack
 from conda_pack_ext.manifest import read_manifest, write_manifest
 from conda_pack_ext.pack import pack_env, pack_path
 from conda_pack_ext.progress import Progress
-from conda_pack_ext.settings import load_settings
-from conda_pack_ext.stores.base import PackStore
-from conda_pack_ext.stores.oci_auth import object_storage_client
-from conda_pack_ext.stores.publish import (
+from conda_pack_ext.publish import (
     list_published,
     publish_operation,
     resolve_slug,
     source_for_uri,
 )
+from conda_pack_ext.settings import load_settings
+from conda_pack_ext.stores.base import PackStore
+from conda_pack_ext.stores.oci_auth import object_storage_client
 from tests.support.channel import TEST_APP
 from tests.support.cli import cli_error, cli_json
 from tests.support.envfiles import write_env_file

@@ -224,7 +224,7 @@ def test_inspect_of_a_published_pack_reads_only_its_lock(
     original, object_storage, oci_settings, oci_config_file, capsys
 ):
     from conda_pack_ext.progress import Progress
-    from conda_pack_ext.stores.publish import list_published, publish_operation
+    from conda_pack_ext.publish import list_published, publish_operation
 
     settings = oci_settings(conda_pack_folder=str(original["folder"]))
     published = publish_operation({"slug": SLUG}, settings, Progress())

@@ -22,6 +22,7 @@ from conda_pack_ext.errors import (
     StoreError,
 )
 from conda_pack_ext.progress import Progress
+from conda_pack_ext.publish import list_published, resolve_slug, unpublish_operation
 from conda_pack_ext.settings import load_settings
 from conda_pack_ext.stores import open_store
 from conda_pack_ext.stores.base import INDEX_NAME
@@ -33,7 +34,6 @@ from conda_pack_ext.stores.index import (
     upsert,
 )
 from conda_pack_ext.stores.local import LocalStore
-from conda_pack_ext.stores.publish import list_published, resolve_slug, unpublish_operation
 from tests.support.cli import cli_json
 
 MANIFEST = {"name": "My Env", "version": "1.0", "slug": "myenv_v1_0", "arch_type": "CPU"}

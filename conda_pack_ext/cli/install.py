@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InvalidInput
-from ..install import list_local
+from ..local_envs import list_local
 from .common import emit, finish_command, operation_params, run_cli_operation, settings_from_args
 
 
@@ -99,7 +99,7 @@ def run_list(args) -> None:
     warnings: list[str] = []
     if args.published:
         try:
-            from ..stores.publish import list_published
+            from ..publish import list_published
         except ImportError:
             raise InvalidInput(
                 "listing published packs needs the stores support", "use `list --local`"

@@ -21,7 +21,7 @@ def find_tool(tool: str) -> str | None:
 
 def available_builders() -> list[dict]:
     """Every builder this machine can use; the embedded engine is always there."""
-    import rattler
+    import rattler  # a large native module: imported when asked, not at server start-up
 
     builders = [
         {

@@ -45,8 +45,8 @@ class CondaPackExtApp(ExtensionApp):
         from ..settings import load_settings
 
         try:
-            settings = load_settings(ads_config_dir=ads_config_dir)
-            result = clean_pack_folder(settings)
+            pack_settings = load_settings(ads_config_dir=ads_config_dir)
+            result = clean_pack_folder(pack_settings)
         except Exception as error:  # a bad config.ini or folder must not stop the server
             self.log.warning("conda-pack-ext: no clean-up of the pack folder: %s", error)
             return

@@ -17,9 +17,12 @@ from pathlib import Path
 import tornado
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
+from tornado.log import app_log
 
 from ..errors import InvalidInput, PackError
+from ..local_envs import envs_with_states
 from ..operations import validate_params
+from ..publish import list_published
 from ..safe_yaml import MAX_DOCUMENT_BYTES, clip, shorten
 from ..settings import AUTH_MODES, CONFIG_KEYS, ENGINES, load_settings, write_config
 from ..status import status
@@ -42,7 +45,8 @@ class BaseHandler(APIHandler):
         """The server's JobManager."""
         return self.settings["conda_pack_ext_jobs"]
 
-    def load_settings(self, **flags):
+    def load_pack_settings(self, **flags):
+        """Our Settings (config.ini, flags) in effect; `self.settings` is tornado's dict."""
         return load_settings(ads_config_dir=self.ads_config_dir, **flags)
 
     async def in_thread(self, function, *args):
@@ -72,19 +76,23 @@ class BaseHandler(APIHandler):
         self.finish(json.dumps(data, default=str))
 
     def write_error(self, status_code, **kwargs):
+        """A PackError answers its own status with {code, message, hint}."""
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         if isinstance(error, PackError):
+            self.set_status(error.status)
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps(error.to_dict()))
             return
         super().write_error(status_code, **kwargs)
 
-    def _handle_request_exception(self, e):
-        if isinstance(e, PackError):
-            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+    def log_exception(self, typ, value, tb):
+        """A PackError is the user's to fix (its answer says how): one warning line, not
+        an uncaught exception's traceback."""
+        if isinstance(value, PackError):
+            app_log.warning("%s %s: %s", self.request.method, self.request.uri, value.message)
             return
-        super()._handle_request_exception(e)
+        super().log_exception(typ, value, tb)
 
 
 def parse_json_body(body: bytes | None) -> dict:
@@ -152,7 +160,7 @@ class StatusHandler(BaseHandler):
         store_uri, auth, config_path}; may be a few seconds old (refreshed in the background).
         """
         answer = self.settings["conda_pack_ext_status"]
-        info = await answer.get(lambda: status(self.load_settings()))
+        info = await answer.get(lambda: status(self.load_pack_settings()))
         self.finish(json.dumps(info))
 
 
@@ -166,7 +174,7 @@ class ConfigHandler(BaseHandler):
         docker_host, ads_config_dir, config_path}, sources: {name: flag|config|default},
         choices: {auth, engine}, keys: [writable names]}. Paths only, never a key or secret.
         """
-        self.send_json(config_answer(self.load_settings()))
+        self.send_json(config_answer(self.load_pack_settings()))
 
     @tornado.web.authenticated
     async def put(self):
@@ -180,11 +188,12 @@ class ConfigHandler(BaseHandler):
         values = await self.json_body()
         await self.in_thread(write_config, values, self.ads_config_dir)
         self.settings["conda_pack_ext_status"].clear()
-        self.send_json(config_answer(self.load_settings()))
+        self.send_json(config_answer(self.load_pack_settings()))
 
 
-def config_answer(settings) -> dict:
-    public = settings.public()
+def config_answer(pack_settings) -> dict:
+    """The settings in effect, where each comes from, and what may be written."""
+    public = pack_settings.public()
     sources = public.pop("sources")
     return {
         "settings": public,
@@ -209,63 +218,8 @@ class EnvsHandler(BaseHandler):
         `clean` job would remove.
         """
         folder = self.get_query_argument("conda_pack_folder", None)
-        settings = self.load_settings(conda_pack_folder=folder)
-        answer = await self.in_thread(local_envs, settings)
-        self.send_json(answer)
-
-
-def local_envs(settings) -> dict:
-    """The pack folder's envs with their states: `installed` (from a pack) or `built`
-    (created here), `packed` (a current pack file exists), `published` (in the store)."""
-    from ..install import cleanup_report, list_local
-
-    envs = list_local(settings)
-    published, store_error, store_warnings = set(), None, []
-    try:
-        from ..stores.publish import list_published
-
-        published = {e.get("slug") for e in list_published(settings, warnings=store_warnings)}
-    except PackError as error:
-        store_error = error.to_dict()
-    for env in envs:
-        states = ["installed" if env.get("pack_uri") else "built"]
-        env.update(_manifest_details(env["prefix"]))
-        env["pack"] = _current_pack(env["slug"], settings)
-        if env["pack"]:
-            states.append("packed")
-        if env["slug"] in published:
-            states.append("published")
-        env["states"] = states
-    return {
-        "conda_pack_folder": str(settings.pack_folder),
-        "store_uri": settings.store_uri,
-        "store_error": store_error,
-        "store_warnings": store_warnings,
-        "envs": envs,
-        "cleanup": cleanup_report(settings),
-    }
-
-
-def _manifest_details(prefix: str) -> dict:
-    """The manifest fields the panel shows beside those list_local gives (create_date,
-    description); empty for an env without a manifest."""
-    from ..manifest import read_manifest
-
-    try:
-        manifest = read_manifest(prefix)["manifest"]
-    except PackError:
-        return {}
-    return {key: manifest[key] for key in ("create_date", "description") if manifest.get(key)}
-
-
-def _current_pack(slug: str, settings) -> dict | None:
-    """The env's pack file when it is current (made from the env as it is now)."""
-    try:
-        from ..pack import pack_info
-    except ImportError:  # packing is not available in this installation
-        return None
-    info = pack_info(settings, slug)
-    return info if info and info["current"] else None
+        pack_settings = self.load_pack_settings(conda_pack_folder=folder)
+        self.send_json(await self.in_thread(envs_with_states, pack_settings))
 
 
 class PublishedHandler(BaseHandler):
@@ -278,16 +232,16 @@ class PublishedHandler(BaseHandler):
         Answers {store_uri, packs: [manifest fields + pack_uri, size...], warnings: [the
         index entries skipped as unusable]}.
         """
-        from ..stores.publish import list_published
-
         prefix = self.get_query_argument("prefix", None)
         rescan = self.get_query_argument("rescan", "0")
         if rescan not in ("0", "1", "true", "false"):
             raise InvalidInput(f"rescan must be 0 or 1, got {shorten(rescan)}")
-        settings = self.load_settings(conda_pack_os_prefix=prefix)
+        pack_settings = self.load_pack_settings(conda_pack_os_prefix=prefix)
         warnings: list[str] = []
-        packs = await self.in_thread(list_published, settings, rescan in ("1", "true"), warnings)
-        self.send_json({"store_uri": settings.store_uri, "packs": packs, "warnings": warnings})
+        packs = await self.in_thread(
+            list_published, pack_settings, rescan in ("1", "true"), warnings
+        )
+        self.send_json({"store_uri": pack_settings.store_uri, "packs": packs, "warnings": warnings})
 
 
 class JobsHandler(BaseHandler):

@@ -24,6 +24,20 @@ INDEX_NAME = "index.json"
 INDEX_MAX_BYTES = 64 << 20
 # Object Storage's limit on object names (bytes of UTF-8)
 MAX_KEY_BYTES = 1024
+# How an upload in progress is reported as a temporary path (Progress.temp_path):
+# `oci://bucket@namespace/object?upload_id=ID`, so that a runner restarted after a crash
+# can abort it (OciStore.abort_pending_upload).
+UPLOAD_ID_MARK = "?upload_id="
+
+
+def pending_upload_reference(object_uri: str, upload_id: str) -> str:
+    """The temporary path that stands for a multipart upload in progress."""
+    return f"{object_uri}{UPLOAD_ID_MARK}{upload_id}"
+
+
+def is_pending_upload(reference: str) -> bool:
+    """Whether a reported temporary path is a multipart upload in progress."""
+    return str(reference).startswith("oci://") and UPLOAD_ID_MARK in str(reference)
 
 
 @dataclass
@@ -220,7 +234,7 @@ def manifest_from_metadata(value: str | None) -> dict | None:
 def open_store(uri: str, settings: Settings) -> PackStore:
     """The store for `oci://bucket@namespace/prefix` or `file:///absolute/folder`."""
     if uri.startswith("oci://"):
-        from .oci_store import OciStore
+        from .oci_store import OciStore  # imports oci: only when a store is in OCI
 
         return OciStore(uri, settings)
     if uri.startswith("file://"):

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import os
 import random
-import threading
 import time
-from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from urllib.parse import urlsplit
 
@@ -29,12 +26,15 @@ from ..settings import Settings
 from . import oci_auth
 from .base import (
     INDEX_NAME,
+    UPLOAD_ID_MARK,
     IndexChanged,
     IndexTooLarge,
     ObjectInfo,
     PackStore,
     manifest_from_metadata,
+    pending_upload_reference,
 )
+from .ranged_reader import RangedReader
 
 # Ranged GETs larger than this are split; reads ahead hold parallelism x this in memory.
 DOWNLOAD_CHUNK = 8 << 20
@@ -215,7 +215,7 @@ class OciStore(PackStore):
             **condition,
         ).data
         # recorded so that a job runner restarted after a crash can abort it
-        progress.temp_path(f"{self.object_uri(key)}?upload_id={upload.upload_id}")
+        progress.temp_path(pending_upload_reference(self.object_uri(key), upload.upload_id))
         try:
             parts = self._upload_parts(key, upload.upload_id, path, progress)
             progress.check_cancelled()
@@ -314,6 +314,27 @@ class OciStore(PackStore):
                     return
         except StoreError as error:
             progress.log(f"could not look for unfinished uploads: {error.message}")
+
+    def abort_pending_upload(self, reference: str) -> bool:
+        """Abort the multipart upload that `reference` (see pending_upload_reference) stands
+        for, left pending by a job that died mid-upload: it keeps its parts, and their
+        cost, in the bucket. False if it was already gone; StoreError if it cannot be."""
+        object_uri, _, upload_id = str(reference).rpartition(UPLOAD_ID_MARK)
+        bucket, namespace, key = parse_oci_uri(object_uri)
+        if (bucket, namespace) != (self.bucket, self.namespace):
+            raise InvalidInput(f"{object_uri} is not in {self.uri}")
+        try:
+            self._call(
+                self.client.abort_multipart_upload,
+                namespace,
+                bucket,
+                key,
+                upload_id,
+                what=f"abort the unfinished upload to {object_uri}",
+            )
+        except NotFound:
+            return False
+        return True
 
     def _abort(self, key: str, upload_id: str) -> None:
         try:
@@ -421,56 +442,6 @@ class OciStore(PackStore):
 
 def _md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode()
-
-
-class RangedReader(io.RawIOBase):
-    """A read-only stream over an object fetched as parallel ranged GETs, in order.
-
-    Up to `parallelism` ranges are in flight; their bytes are handed out strictly in
-    order, so the reader sees one sequential stream. Closing it stops the read-ahead."""
-
-    def __init__(self, fetch, size: int, chunk: int, parallelism: int):
-        self._fetch = fetch
-        self._ranges = deque(
-            (start, min(start + chunk, size) - 1) for start in range(0, size, chunk)
-        )
-        self._pool = ThreadPoolExecutor(max(1, parallelism), thread_name_prefix="download")
-        self._ahead = max(1, parallelism)
-        self._in_flight: deque[Future] = deque()
-        self._buffer = memoryview(b"")
-        self._lock = threading.Lock()
-        self.size = size
-        self._fill()
-
-    def _fill(self) -> None:
-        while self._ranges and len(self._in_flight) < self._ahead:
-            start, end = self._ranges.popleft()
-            self._in_flight.append(self._pool.submit(self._fetch, start, end))
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        with self._lock:
-            if not self._buffer:
-                if not self._in_flight:
-                    return 0
-                future = self._in_flight.popleft()
-                self._buffer = memoryview(future.result())
-                self._fill()
-            count = min(len(buffer), len(self._buffer))
-            buffer[:count] = self._buffer[:count]
-            self._buffer = self._buffer[count:]
-            return count
-
-    def close(self) -> None:
-        if not self.closed:
-            for future in self._in_flight:
-                future.cancel()
-            self._in_flight.clear()
-            self._ranges.clear()
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        super().close()
 
 
 __all__ = ["OciStore", "RangedReader", "parse_oci_uri", "INDEX_NAME"]

@@ -15,7 +15,6 @@ it there at pack and install) then names another tarball. Only our publish write
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import posixpath
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -23,18 +22,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..envfile import validate_slug
-from ..errors import Conflict, InvalidInput, NotFound
-from ..manifest import ads_create_date, clean_fields, env_prefix, read_manifest
-from ..operations import CREATE_PARAMS
-from ..pack_lock import delete_companions, is_companion_key, upload_companions
-from ..progress import Progress
-from ..settings import Settings
-from .base import PackStore, open_store
-from .index import load_index, make_entry, remove_paths, update_index, upsert
-from .oci_store import OciStore, parse_oci_uri
+from .create import create_operation
+from .envfile import validate_slug
+from .errors import Conflict, InvalidInput, NotFound
+from .manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from .operations import CREATE_PARAMS
+from .pack_files import file_sha256, find_pack, pack_info
+from .pack_lock import delete_companions, is_companion_key, upload_companions
+from .progress import Progress
+from .settings import Settings
+from .stores.base import PackStore, open_store
+from .stores.index import load_index, make_entry, remove_paths, update_index, upsert
 
-HASH_CHUNK = 8 << 20
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -68,15 +67,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def file_sha256(path: Path, progress: Progress) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        while chunk := source.read(HASH_CHUNK):
-            progress.check_cancelled()
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # ---- publish --------------------------------------------------------------------------
 
 
@@ -108,12 +98,9 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
             f"slug {slug!r} is already published: {', '.join(map(store.object_uri, existing))}",
             "pass -o to replace it, or publish under another slug",
         )
-    pack_file, sha256 = _current_pack(slug, settings, progress)
+    pack_file, sha256 = _pack_to_publish(slug, settings, progress)
     manifest = dict(read_manifest(prefix)["manifest"])  # packing recorded size and sha256
     size = pack_file.stat().st_size
-    if not sha256:
-        progress.phase("checksumming", total=size, unit="bytes")
-        sha256 = file_sha256(pack_file, progress)
     published = clean_fields(
         {
             **_with_identity(manifest, slug),
@@ -171,27 +158,31 @@ def _with_identity(manifest: dict, slug: str) -> dict:
 
 def _create_env(params: dict, settings: Settings, progress: Progress) -> str:
     """publish -f: create the env with the create operation; returns its slug."""
-    from ..create import create_operation
-
     create_params = {k: params[k] for k in CREATE_PARAMS if params.get(k) is not None}
     create_params["overwrite"] = bool(params.get("overwrite"))
     result = create_operation(create_params, settings, progress)
     return result["slug"]
 
 
-def _current_pack(slug: str, settings: Settings, progress: Progress) -> tuple[Path, str | None]:
-    """The env's current pack file and its sha256; packs the env when it has none."""
-    from ..pack import find_pack, pack_env, pack_info
+def _pack_to_publish(slug: str, settings: Settings, progress: Progress) -> tuple[Path, str]:
+    """The env's current pack file and its sha256 (computed again when the recorded one is
+    unreadable); packs the env when it has none."""
+    # conda_pack (behind pack.py) is imported when packing: it stays out of server start-up
+    from .pack import pack_env
 
     found = find_pack(settings, slug)
-    if found is not None:
-        recorded = (pack_info(settings, slug) or {}).get("sha256")
-        if isinstance(recorded, str) and SHA256_HEX.match(recorded):
-            return found, recorded
-        progress.warn(f"the recorded sha256 of {found} is unreadable: computing it again")
-        return found, None
-    packed = pack_env(settings, slug, overwrite=True, progress=progress)
-    return Path(packed["pack_path"]), packed.get("sha256")
+    if found is None:
+        packed = pack_env(settings, slug, overwrite=True, progress=progress)
+        found, sha256 = Path(packed["pack_path"]), packed.get("sha256")
+    else:
+        sha256 = (pack_info(settings, slug) or {}).get("sha256")
+        if not (isinstance(sha256, str) and SHA256_HEX.match(sha256)):
+            progress.warn(f"the recorded sha256 of {found} is unreadable: computing it again")
+            sha256 = None
+    if not sha256:
+        progress.phase("checksumming", total=found.stat().st_size, unit="bytes")
+        sha256 = file_sha256(found, progress)
+    return found, sha256
 
 
 # ---- unpublish ------------------------------------------------------------------------
@@ -361,6 +352,10 @@ def source_for_uri(uri: str, settings: Settings) -> StorePackSource:
     """A source for `oci://bucket@namespace/path/to/object`."""
     if not uri.startswith("oci://"):
         raise InvalidInput(f"unsupported pack URI {uri!r}", "use oci://bucket@namespace/path")
+    # oci is imported here, when a pack is read from Object Storage: it stays out of the
+    # server's start-up (the env listing imports this module)
+    from .stores.oci_store import OciStore, parse_oci_uri
+
     bucket, namespace, path = parse_oci_uri(uri)
     if not path:
         raise InvalidInput(f"{uri!r} names no object", "use oci://bucket@namespace/path/to/pack")
