@@ -29,14 +29,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from jupyter_core.paths import jupyter_data_dir
 
-from .envfile import load_env_file, resolve_identity, validate_slug
+from .envfile import validate_slug
 from .errors import Cancelled, Conflict, InvalidInput, NotFound, PackError
 from .manifest import slug_lock
-from .operations import run_operation, settings_for, validate_params
+from .operations import job_slug, run_operation, settings_for, validate_params
 from .private_files import create_private
 from .progress import Progress
 from .safe_yaml import shorten
@@ -56,9 +55,6 @@ HISTORY_TABLE = (
     "CREATE TABLE IF NOT EXISTS jobs"
     " (id TEXT PRIMARY KEY, created REAL NOT NULL, state TEXT NOT NULL, record TEXT)"
 )
-# The type of each param whose value is not a string.
-FLAG_PARAMS = frozenset({"gpu", "overwrite", "no_kernel", "service", "force", "dry_run"})
-INTEGER_PARAMS = frozenset({"compress_level"})
 # The Job fields the history database keeps.
 RECORD_FIELDS = (
     "id", "kind", "params", "slug", "state", "phase", "done", "total", "unit", "log",
@@ -210,42 +206,6 @@ class JobProgress(Progress):
         self._manager.changed(self._job, urgent=True)
 
 
-def check_param_types(params: dict) -> None:
-    """Flags are booleans, counts integers, everything else text: refuse other types."""
-    for name, value in params.items():
-        if value is None:
-            continue
-        if name in FLAG_PARAMS:
-            expected, ok = "true or false", isinstance(value, bool)
-        elif name in INTEGER_PARAMS:
-            expected = "an integer"
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        else:
-            expected, ok = "a string", isinstance(value, str)
-        if not ok:
-            raise InvalidInput(f"parameter {name} must be {expected}, got {shorten(value)}")
-
-
-def job_slug(kind: str, params: dict) -> str | None:
-    """The slug a job works on, known before it runs (for the one-job-per-slug rule)."""
-    if params.get("slug"):
-        return str(params["slug"])
-    if kind == "install" and params.get("conda_uri"):
-        # a pack's object or file name is its slug (ADS's layout), maybe with .tar.gz
-        from .install import slug_from_filename
-
-        uri = str(params["conda_uri"])
-        name = unquote(urlparse(uri).path or uri).rstrip("/").rsplit("/", 1)[-1]
-        return slug_from_filename(name) if name else None
-    if kind in JOB_KINDS_WITH_ENV_FILE and params.get("environment_file"):
-        env = load_env_file(params["environment_file"])
-        identity = resolve_identity(
-            env, params.get("name"), params.get("version"), params.get("default_version")
-        )
-        return identity.slug
-    return None
-
-
 class JobManager:
     """Runs jobs in worker threads and keeps their state, in memory and in SQLite."""
 
@@ -308,7 +268,6 @@ class JobManager:
         are what runs. Raises InvalidInput for bad params, Conflict when the slug is busy."""
         run_params = dict(run_params if run_params is not None else params)
         validate_params(kind, run_params)
-        check_param_types(run_params)
         settings_for(run_params, self.ads_config_dir)  # bad settings flags fail now, not later
         slug = job_slug(kind, run_params)
         job = Job(
