@@ -143,6 +143,8 @@ export interface IPublishParams {
 export interface IUnpublishParams {
   /** slug of the published pack */
   slug?: string;
+  /** local pack folder (default ~/conda) */
+  conda_pack_folder?: string;
   /** store: oci://bucket@namespace/prefix or file:///absolute/folder */
   conda_pack_os_prefix?: string;
   /** OCI auth: api_key, resource_principal, instance_principal, security_token */

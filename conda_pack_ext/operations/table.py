@@ -202,7 +202,7 @@ OPERATIONS: dict[str, Operation] = {
             "unpublish",
             "conda_pack_ext.stores.publish:unpublish_operation",
             "remove a published pack from the store",
-            (replace(SLUG, help="slug of the published pack", required=True), *STORE),
+            (replace(SLUG, help="slug of the published pack", required=True), FOLDER, *STORE),
             result=("removed",),
         ),
         Operation(
@@ -287,6 +287,7 @@ OPERATIONS: dict[str, Operation] = {
                 SERVICE,
                 Param("target", "where", flags=("--for",), choices=TARGETS, required=True),
                 Param("region", "the pack bucket's region (default: your auth's)"),
+                FOLDER,
                 *STORE,
                 SERVICE_INDEX,
             ),
@@ -300,7 +301,12 @@ OPERATIONS: dict[str, Operation] = {
             "inspect",
             "conda_pack_ext.answers:inspect_operation",
             "show the manifest and packages of a pack, env or published pack",
-            (Param("source", SOURCE_HELP, positional=True, metavar="SOURCE"), PUBLISHED, *STORE),
+            (
+                Param("source", SOURCE_HELP, positional=True, metavar="SOURCE"),
+                PUBLISHED,
+                FOLDER,
+                *STORE,
+            ),
             description="Show what SOURCE holds without installing or extracting it: its "
             "manifest, conda packages and Python distributions, size, python, platform, and "
             "whether it carries a lock.",
@@ -313,6 +319,7 @@ OPERATIONS: dict[str, Operation] = {
             (
                 Param("a", SOURCE_HELP, positional=True, metavar="A"),
                 Param("b", SOURCE_HELP, positional=True, metavar="B"),
+                FOLDER,
                 *STORE,
             ),
             description="Show the packages added, removed and changed from A to B.",
@@ -332,6 +339,7 @@ OPERATIONS: dict[str, Operation] = {
                     rest=False,
                 ),
                 PUBLISHED,
+                FOLDER,
                 *STORE,
             ),
             description="Print (or write with -o) a CycloneDX 1.5 JSON SBOM of SOURCE.",

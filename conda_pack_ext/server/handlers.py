@@ -345,9 +345,7 @@ class JobsHandler(BaseHandler):
         if isinstance(lock, str) and "://" not in lock and "/" in lock:
             # a lock file path: inside the root folder, as environment files are
             run_params["from_lock"] = str(resolve_inside(self.root_dir, lock, "from_lock"))
-        text = run_params.pop("environment", None)
-        if text is not None and params.get("environment_file"):
-            raise InvalidInput("give either environment_file or environment, not both")
+        text = run_params.pop("environment", None)  # one or the other: the declaration
         if params.get("environment_file"):
             run_params["environment_file"] = str(
                 resolve_inside(self.root_dir, params["environment_file"])
