@@ -53,6 +53,7 @@ CONFIG_KEYS = {
 }
 # where earlier versions kept our keys (still read; moved to OUR_SECTION on the next write)
 EARLIER_SECTIONS = {
+    "max_unpacked_size_gb": "CONDA",
     "os_endpoint": "OCI",
     "part_size_mb": "OCI",
     "parallelism": "OCI",

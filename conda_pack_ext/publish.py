@@ -26,7 +26,7 @@ from .create import create_operation
 from .envfile import validate_slug
 from .errors import Conflict, InvalidInput, NotFound
 from .manifest import ads_create_date, clean_fields, env_prefix, read_manifest
-from .operations import CREATE_PARAMS
+from .operations import OPERATIONS
 from .pack_files import file_sha256, find_pack, pack_info
 from .pack_lock import delete_companions, is_companion_key, upload_companions
 from .progress import Progress
@@ -72,7 +72,13 @@ def _now() -> str:
 
 def publish_operation(params: dict, settings: Settings, progress: Progress) -> dict:
     """Publish the env `slug` (creating it first from `environment_file`, and packing it
-    when it has no current pack) to the store; returns `{slug, uri, sha256, size, ...}`."""
+    when it has no current pack) to the store, or copy the service pack `from_service`
+    as it is; returns `{slug, uri, sha256, size, ...}`."""
+    if params.get("from_service"):
+        from .service_copy import publish_from_service_operation
+
+        copy = {"slug": params["from_service"], "overwrite": params.get("overwrite")}
+        return publish_from_service_operation(copy, settings, progress)
     overwrite = bool(params.get("overwrite"))
     if params.get("environment_file") or params.get("environment"):
         slug = _create_env(params, settings, progress)
@@ -158,7 +164,8 @@ def _with_identity(manifest: dict, slug: str) -> dict:
 
 def _create_env(params: dict, settings: Settings, progress: Progress) -> str:
     """publish -f: create the env with the create operation; returns its slug."""
-    create_params = {k: params[k] for k in CREATE_PARAMS if params.get(k) is not None}
+    create = OPERATIONS["create"].by_name
+    create_params = {k: v for k, v in params.items() if k in create and v is not None}
     create_params["overwrite"] = bool(params.get("overwrite"))
     result = create_operation(create_params, settings, progress)
     return result["slug"]

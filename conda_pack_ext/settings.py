@@ -121,13 +121,14 @@ def _coerce(name: str, value, where: str = ""):
         try:
             return kind(value)
         except (TypeError, ValueError):
+            expected = "an integer" if kind is int else "a number"
             if where:
                 raise InvalidInput(
-                    f"{name} must be a number, got {value!r} ({where})",
+                    f"{name} must be {expected}, got {value!r} ({where})",
                     "ConfigParser keeps a comment on the same line in the value: "
                     "put comments on lines of their own",
                 ) from None
-            raise InvalidInput(f"{name} must be a number, got {value!r}") from None
+            raise InvalidInput(f"{name} must be {expected}, got {value!r}") from None
     return str(value)
 
 

@@ -3,6 +3,10 @@
  * conda_pack_ext/server/openapi.yaml), and of the state the views show.
  */
 
+import { IJobParamsOf, JobKind } from './operations';
+
+export { JobKind };
+
 /** The panel's sections, in tab order. */
 export type SectionId =
   'installed' | 'published' | 'create' | 'activity' | 'status';
@@ -48,16 +52,6 @@ export interface ILoadable<T> {
   loading: boolean;
 }
 
-/** The operations a job runs. */
-export type JobKind =
-  | 'create'
-  | 'pack'
-  | 'install'
-  | 'uninstall'
-  | 'publish'
-  | 'unpublish'
-  | 'clean';
-
 /** Where a job stands. */
 export type JobState =
   'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -73,7 +67,12 @@ export interface IJobProgress {
 }
 
 /** The parameters of a job: the CLI's long options with `_`. */
-export type JobParams = Record<string, string | boolean | number>;
+/**
+ * A job's params as the panel builds them; each kind's own (IJobParamsOf, generated from
+ * the server's operations table) are what the server accepts.
+ */
+export type JobParams = IJobParamsOf[JobKind] &
+  Record<string, string | boolean | number>;
 
 /** A job as GET /conda-pack-ext/jobs/<id> answers it, or as a job event carries it. */
 export interface IJob {

@@ -99,7 +99,7 @@ def boom(*args, **kwargs):
 
 
 def test_an_unexpected_error_is_internal_without_traceback(monkeypatch, capsys):
-    from conda_pack_ext.cli import status
+    from conda_pack_ext import status
 
     monkeypatch.setattr(status, "status", boom)  # a bug anywhere under a command
     assert main(["status", "--json"]) == 1
@@ -121,7 +121,7 @@ def test_an_unexpected_error_is_internal_without_traceback(monkeypatch, capsys):
 
 
 def test_an_interrupt_is_answered_in_json(monkeypatch, capsys):
-    from conda_pack_ext.cli import status
+    from conda_pack_ext import status
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -161,7 +161,7 @@ def test_configured_limit_is_enforced_while_writing(tmp_path, installed):
     """Small files under the limit each, over it together: refused when the total passes
     it, before the next file is written."""
     ads_config = tmp_path / "ads_ops"
-    (ads_config / "config.ini").write_text("[CONDA]\nmax_unpacked_size_gb = 0.02\n")
+    (ads_config / "config.ini").write_text("[CONDA_PACK_EXT]\nmax_unpacked_size_gb = 0.02\n")
     pack = tmp_path / "testenv_v1_0.tar.gz"
     pack.write_bytes(gzip_bomb(64 << 20, files=64))
     before = tree(installed)

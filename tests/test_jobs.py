@@ -135,8 +135,8 @@ def test_bad_kind_params_and_types_are_refused(make_manager):
         manager.submit("pack", {"slug": "x", "colour": "red"})
     with pytest.raises(InvalidInput, match="overwrite must be true or false"):
         manager.submit("pack", {"slug": "x", "overwrite": "yes"})
-    with pytest.raises(InvalidInput, match="unknown auth mode"):
-        manager.submit("pack", {"slug": "x", "auth": "password"})
+    with pytest.raises(InvalidInput, match="auth must be one of"):
+        manager.submit("install", {"slug": "x", "auth": "password"})
     assert manager.list() == []
 
 

@@ -7,7 +7,7 @@ import yaml
 
 import conda_pack_ext.server as server
 from conda_pack_ext.jobs import JOB_STATES
-from conda_pack_ext.operations import OPERATIONS
+from conda_pack_ext.operations import JOB_KINDS
 from conda_pack_ext.server.handlers import ROUTE_PREFIX, route_table
 
 from .test_routes_auth import VERBS, implemented
@@ -36,7 +36,7 @@ def test_spec_and_routes_agree():
 
 def test_spec_lists_the_job_kinds_and_states():
     schemas = SPEC["components"]["schemas"]
-    assert set(schemas["JobKind"]["enum"]) == set(OPERATIONS)
+    assert set(schemas["JobKind"]["enum"]) == set(JOB_KINDS)
     assert tuple(schemas["JobState"]["enum"]) == JOB_STATES
     assert SPEC["servers"][0]["url"] == f"/{ROUTE_PREFIX}"
 
@@ -69,5 +69,5 @@ def test_every_handler_verb_docstring_starts_with_its_route():
 def test_event_schema_lists_the_job_kinds_and_states():
     event = yaml.safe_load(Path(server.JOB_EVENT_SCHEMA_PATH).read_text())
     assert event["$id"] == server.JOB_EVENT_SCHEMA_ID
-    assert set(event["properties"]["kind"]["enum"]) == set(OPERATIONS)
+    assert set(event["properties"]["kind"]["enum"]) == set(JOB_KINDS)
     assert tuple(event["properties"]["state"]["enum"]) == JOB_STATES

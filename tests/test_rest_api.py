@@ -183,7 +183,8 @@ async def test_bad_job_requests_get_400_with_a_message(api, jp_root_dir, tmp_pat
         ({"kind": "create", "params": ["x"]}, "params must be a JSON object"),
         ({"kind": "create", "params": {"colour": "red"}}, "unknown parameter"),
         ({"kind": "pack", "params": {"slug": "a", "overwrite": "yes"}}, "true or false"),
-        ({"kind": "pack", "params": {"slug": "a", "engine": "gcc"}}, "unknown engine"),
+        ({"kind": "create", "params": {"environment": "x", "engine": "gcc"}}, "engine must be one"),
+        ({"kind": "pack", "params": {"slug": "a", "engine": "rattler"}}, "unknown parameter"),
         ({"kind": "create", "params": {"environment_file": "../outside.yaml"}}, "outside"),
         ({"kind": "create", "params": {"environment_file": str(outside)}}, "not a file"),
         ({"kind": "create", "params": {"environment_file": "link.yaml"}}, "outside"),
@@ -191,7 +192,7 @@ async def test_bad_job_requests_get_400_with_a_message(api, jp_root_dir, tmp_pat
         ({"kind": "create", "params": {"environment_file": "missing.yaml"}}, "not a file"),
         (
             {"kind": "create", "params": {"environment_file": "sub/env.yaml", "environment": "x"}},
-            "not both",
+            "exactly one of",
         ),
         ({"kind": "create", "params": {"environment": "name: [unclosed"}}, "not valid YAML"),
         ({"kind": "create", "params": {"environment": "   "}}, "text of an environment"),

@@ -1,5 +1,6 @@
-"""Service packs through the REST API (a real Jupyter server, auth on): a `publish_service`
-job copies one into the user's bucket, an `install` job with `service` installs one."""
+"""Service packs through the REST API (a real Jupyter server, auth on): a `publish` job
+with `from_service` copies one into the user's bucket, an `install` job with `service`
+installs one."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ async def test_copy_and_install_service_packs_as_jobs(
     settings = {"os_endpoint": object_storage.endpoint, "oci_config": str(oci_config_file),
                 "auth": "api_key", "conda_pack_folder": str(tmp_path / "conda"),
                 "conda_pack_os_prefix": "oci://packs@testns/conda"}  # fmt: skip
-    copied = await api.run("publish_service", slug=CPU_SLUG, **settings)
+    copied = await api.run("publish", from_service=CPU_SLUG, **settings)
     assert copied["result"]["uri"].startswith("oci://packs@testns/conda/cpu/Test Data Science")
     installed = await api.run("install", slug=GPU_SLUG, service=True, no_kernel=True, **settings)
     assert installed["result"]["prefix"] == str(tmp_path / "conda" / GPU_SLUG)

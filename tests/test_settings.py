@@ -154,7 +154,7 @@ def test_ads_spellings_of_the_config_folder_and_debug_flags(capsys, tmp_path):
 
 def test_the_command_line_defaults_to_ads_version_and_the_manifest_version_wins(tmp_path):
     from conda_pack_ext.cli import build_parser
-    from conda_pack_ext.cli.common import operation_params
+    from conda_pack_ext.cli.common import params_from_args
     from conda_pack_ext.envfile import load_env_file, resolve_identity
 
     plain = tmp_path / "plain.yaml"
@@ -163,8 +163,9 @@ def test_the_command_line_defaults_to_ads_version_and_the_manifest_version_wins(
     versioned.write_text("dependencies: [python]\nmanifest: {name: foo, version: '2.0'}\n")
     for command in ("create", "publish"):
         args = build_parser().parse_args([command, "-f", str(plain), "-n", "foo"])
-        params = operation_params(args, ("name", "version", "default_version"))
-        identity = resolve_identity(load_env_file(plain), **params)
+        params = params_from_args(args, args.operation)
+        names = ("name", "version", "default_version")
+        identity = resolve_identity(load_env_file(plain), **{k: params.get(k) for k in names})
         assert identity.slug == "foo_v1"  # as `ads opctl conda create -n foo -f ...`
     # the panel and REST default stays odsc's 1.0
     assert resolve_identity(load_env_file(plain)).slug == "foo_v1_0"

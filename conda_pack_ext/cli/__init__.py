@@ -1,23 +1,21 @@
 """The `conda-pack-ext` command: ADS's verbs and flags over the same core as the REST API.
 
-Each command group lives in its own module with `register(subparsers)`; a command's
-handler receives the parsed args and returns a JSON-able result or None.
+Every verb and flag comes from the operations table (operations/table.py); `show.py` says
+how each verb shows its answer. A command runs its operation with progress on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import traceback
 
 from .. import __version__
 from ..errors import Cancelled, InvalidInput, PackError
-from .common import DEBUG_FLAGS, add_debug_flag
-
-# modules under conda_pack_ext.cli that add commands; each has register(subparsers)
-COMMAND_MODULES = ("status", "build", "install", "stores", "oci_ds", "reproduce")
+from ..operations import OPERATIONS
+from ..operations.spec import add_arguments
+from .common import DEBUG_FLAGS, add_ads_flags, add_debug_flag, add_json_flag, run_command
 
 
 class UsageError(InvalidInput):
@@ -49,14 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_debug_flag(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise
-            continue
-        module.register(subparsers)
+    for operation in OPERATIONS.values():
+        command = subparsers.add_parser(
+            operation.name,
+            help=operation.help,
+            description=operation.description or None,
+        )
+        add_arguments(command, operation)
+        add_json_flag(command)
+        add_ads_flags(command)
+        add_debug_flag(command)
+        command.set_defaults(handler=run_command, operation=operation)
     return parser
 
 
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         return fail(error, json_wanted, 2)
     except PackError as error:
+        if debug:  # ADS's -d: where the error came from
+            traceback.print_exc(file=sys.stderr)
         return fail(error, json_wanted, 1)
     except KeyboardInterrupt:
         return fail(Cancelled("interrupted: nothing was left half-done"), json_wanted, 130)

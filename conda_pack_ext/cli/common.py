@@ -1,5 +1,5 @@
-"""Pieces every command shares: the settings flags (ADS's spellings), running an operation
-with progress on stderr and Ctrl-C as cancel, JSON output."""
+"""Pieces every command shares: the flags every verb has (--json, --ads-config, --debug),
+running an operation with progress on stderr and Ctrl-C as cancel, JSON output."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import sys
 import threading
 import time
 
-from ..operations import SETTING_PARAMS, run_operation
+from ..operations import SETTING_PARAMS, Operation, run_operation
 from ..progress import Progress
-from ..settings import AUTH_MODES, load_settings
+from ..settings import load_settings
 
 DEBUG_FLAGS = ("-d", "--debug")
 
@@ -37,33 +37,6 @@ def add_debug_flag(parser) -> None:
     )
 
 
-def add_folder_flag(parser) -> None:
-    """`--conda-pack-folder`: where environments are built and installed."""
-    parser.add_argument(
-        "--conda-pack-folder", metavar="DIR", help="local pack folder (default ~/conda)"
-    )
-
-
-def add_store_flags(parser) -> None:
-    """The flags that choose the store and how to reach it (ADS's spellings)."""
-    parser.add_argument(
-        "-p",
-        "--conda-pack-os-prefix",
-        metavar="PREFIX_URI",
-        help="store: oci://bucket@namespace/prefix or file:///absolute/folder",
-    )
-    parser.add_argument(
-        "-a",
-        "--auth",
-        choices=AUTH_MODES,
-        metavar="MODE",
-        help=f"OCI auth: {', '.join(AUTH_MODES)}",
-    )
-    parser.add_argument("--oci-config", metavar="FILE", help="OCI config file (~/.oci/config)")
-    parser.add_argument("--oci-profile", metavar="NAME", help="profile of the OCI config file")
-    parser.add_argument("--os-endpoint", metavar="URL", help="Object Storage endpoint URL")
-
-
 def add_ads_flags(parser) -> None:
     """ADS's `--ads-config` after the verb, as ADS takes it (before it works too)."""
     parser.add_argument(
@@ -74,19 +47,6 @@ def add_ads_flags(parser) -> None:
     )
 
 
-def finish_command(parser, handler, *, folder: bool = True, store: bool = False) -> None:
-    """End a command's flags the same way everywhere (pack folder, store and auth, --json)
-    and set the function that runs it."""
-    if folder:
-        add_folder_flag(parser)
-    if store:
-        add_store_flags(parser)
-    add_json_flag(parser)
-    add_ads_flags(parser)
-    add_debug_flag(parser)
-    parser.set_defaults(handler=handler)
-
-
 def settings_from_args(args, **extra):
     """Settings with every flag the command has that names a setting."""
     flags = {name: getattr(args, name, None) for name in SETTING_PARAMS}
@@ -94,15 +54,25 @@ def settings_from_args(args, **extra):
     return load_settings(ads_config_dir=getattr(args, "ads_config", None), **flags)
 
 
-def operation_params(args, names) -> dict:
-    """The operation's params from the flags among `names` that were given (unset flags
-    are left out; 0 is a real value: --compress-level 0)."""
+def params_from_args(args, operation: Operation) -> dict:
+    """The operation's params from the flags that were given (unset flags are left out;
+    0 is a real value: --compress-level 0), with the values the command line passes for
+    params it has no flag for (ADS's default version)."""
     params = {}
-    for name in (*names, *SETTING_PARAMS):
-        value = getattr(args, name, None)
+    for param in operation.params:
+        value = getattr(args, param.name, None) if param.cli else param.cli_value
         if value is not None and value is not False and value != "":
-            params[name] = value
+            params[param.name] = value
     return params
+
+
+def run_command(args) -> None:
+    """Run the command's operation (progress on stderr) and show its answer."""
+    from .show import SHOW
+
+    operation = args.operation
+    result = run_cli_operation(operation.name, params_from_args(args, operation), args)
+    SHOW[operation.name](args, result)
 
 
 def run_cli_operation(kind: str, params: dict, args) -> dict:

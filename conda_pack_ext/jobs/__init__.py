@@ -3,7 +3,6 @@ SQLite (history.py) and the clean-up after jobs a dead server left (recovery.py)
 
 from .history import HISTORY_TABLE, default_history_path
 from .model import ACTIVE_STATES, JOB_STATES, Job, JobProgress
-from .params import check_param_types, job_slug
 from .runner import JobManager
 
 __all__ = [
@@ -13,7 +12,5 @@ __all__ = [
     "Job",
     "JobManager",
     "JobProgress",
-    "check_param_types",
     "default_history_path",
-    "job_slug",
 ]

@@ -27,11 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Cancelled, Conflict, InvalidInput, NotFound, PackError
-from ..operations import run_operation, settings_for, validate_params
+from ..operations import job_slug, run_operation, settings_for, validate_params
 from ..safe_yaml import shorten
 from . import history, recovery
 from .model import JOB_STATES, Job, JobProgress, interrupted_error
-from .params import check_param_types, job_slug
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +97,6 @@ class JobManager:
         are what runs. Raises InvalidInput for bad params, Conflict when the slug is busy."""
         run_params = dict(run_params if run_params is not None else params)
         validate_params(kind, run_params)
-        check_param_types(run_params)
         settings_for(run_params, self.ads_config_dir)  # bad settings flags fail now, not later
         slug = job_slug(kind, run_params)
         job = Job(

@@ -283,11 +283,6 @@ class JobsHandler(BaseHandler):
     def _submit(self, kind, params):
         """Validate the job and queue it; its temporary files go if it is refused."""
         validate_params(kind, params)
-        if kind == "clean" and params.get("conda_pack_folder"):
-            raise InvalidInput(
-                "clean works on the configured pack folder only",
-                "leave out conda_pack_folder (the command line's `clean` takes any folder)",
-            )
         run_params, temp_paths = self._prepare_params(kind, params)
         try:
             return self.jobs.submit(kind, params, run_params=run_params, temp_paths=temp_paths)
@@ -300,9 +295,11 @@ class JobsHandler(BaseHandler):
         """Resolve environment_file inside the root folder, or write environment text to a
         temporary file; returns the params to run and the temporary paths made."""
         run_params = dict(params)
-        text = run_params.pop("environment", None)
-        if text is not None and params.get("environment_file"):
-            raise InvalidInput("give either environment_file or environment, not both")
+        lock = params.get("from_lock")
+        if isinstance(lock, str) and "://" not in lock and "/" in lock:
+            # a lock file path: inside the root folder, as environment files are
+            run_params["from_lock"] = str(resolve_inside(self.root_dir, lock, "from_lock"))
+        text = run_params.pop("environment", None)  # one or the other: the declaration
         if params.get("environment_file"):
             run_params["environment_file"] = str(
                 resolve_inside(self.root_dir, params["environment_file"])
@@ -325,22 +322,20 @@ class JobsHandler(BaseHandler):
         return Path(root).expanduser()
 
 
-def resolve_inside(root: Path, relative: str) -> Path:
-    """`relative` resolved (symlinks too) under `root`; InvalidInput if it leaves root or
-    is not a file."""
+def resolve_inside(root: Path, relative: str, name: str = "environment_file") -> Path:
+    """`relative` (the param `name`) resolved, symlinks too, under `root`; InvalidInput if
+    it leaves root or is not a file."""
     if not isinstance(relative, str):
-        raise InvalidInput("environment_file must be a path relative to the server's root")
+        raise InvalidInput(f"{name} must be a path relative to the server's root")
     root = root.resolve()
     path = (root / relative.lstrip("/")).resolve()
     if not path.is_relative_to(root):
         raise InvalidInput(
-            f"environment_file {shorten(relative)} is outside the server's root folder",
+            f"{name} {shorten(relative)} is outside the server's root folder",
             "choose a file inside the folder the file browser shows",
         )
     if not path.is_file():
-        raise InvalidInput(
-            f"environment_file {shorten(relative)} is not a file in the server's root"
-        )
+        raise InvalidInput(f"{name} {shorten(relative)} is not a file in the server's root")
     return path
 
 

@@ -39,7 +39,7 @@ LAYOUT_VERSION = "1"
 # What the image's `conda-pack-ext create` and `pack` import, directly or lazily.
 MODULES_TO_SHIP = (
     "conda_pack_ext.cli",
-    "conda_pack_ext.cli.build",
+    "conda_pack_ext.cli.show",
     "conda_pack_ext.operations",
     "conda_pack_ext.create",
     "conda_pack_ext.pack",
