@@ -32,7 +32,6 @@ import warnings
 from pathlib import Path
 
 from conda_pack import CondaEnv, CondaPackException
-from conda_pack.core import Packer
 from conda_pack.formats import TarArchive
 
 from .envfile import validate_slug
@@ -46,6 +45,7 @@ from .manifest import (
     update_manifest,
     write_text_atomically,
 )
+from .pack_stream import StreamingPacker
 from .progress import Progress
 from .settings import Settings
 
@@ -283,7 +283,7 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
         try:
             # conda-pack's TarArchive, written into our gzip stream
             with _StreamTarArchive(gzip_writer, "", mtime=time.time()) as archive:
-                packer = Packer(str(prefix), archive)
+                packer = StreamingPacker(str(prefix), archive)
                 for file in env.files:
                     progress.check_cancelled()
                     if file.target in extras:
