@@ -25,18 +25,33 @@ STREAM_ABOVE = 1 << 20
 _BLOCK = 1 << 20
 
 
+def file_sizes(files) -> dict[str, tuple[int, bool]]:
+    """{source: (size, is a regular file)} of CondaEnv's files, one lstat each; files that
+    are gone are left out (conda-pack reports them when it adds them)."""
+    sizes = {}
+    for file in files:
+        try:
+            info = os.lstat(file.source)
+        except OSError:
+            continue
+        sizes[file.source] = (info.st_size, stat.S_ISREG(info.st_mode))
+    return sizes
+
+
 class StreamingPacker(Packer):
-    """A Packer whose memory does not grow with the size of unowned files."""
+    """A Packer whose memory does not grow with the size of unowned files. `sizes` is
+    file_sizes() of the files it will add."""
+
+    def __init__(self, prefix, archive, sizes: dict[str, tuple[int, bool]]):
+        super().__init__(prefix, archive)
+        self.sizes = sizes
 
     def add(self, file):
         """Add one of CondaEnv's files to the archive, as Packer.add does."""
         if file.file_mode != "unknown" or self.has_dest or file.target.startswith(BIN_DIR):
             return super().add(file)
-        try:
-            info = os.lstat(file.source)
-        except OSError:
-            return super().add(file)  # conda-pack reports the missing file as before
-        if not stat.S_ISREG(info.st_mode) or info.st_size <= STREAM_ABOVE:
+        size, regular = self.sizes.get(file.source, (0, False))
+        if not regular or size <= STREAM_ABOVE:
             return super().add(file)
         if is_utf8_file(file.source):
             # conda-pack treats it as text holding the prefix, for conda-unpack to rewrite
