@@ -60,7 +60,7 @@ def prepare(
     packages = f"python, cpe-large={size_mb}" if large else "python"
     wanted = f"name: {name}\nchannels: [{channel}]\ndependencies: [{packages}]\n"
     current = env_file.read_text() if env_file.exists() else ""
-    if current != wanted or not (prefix / f"{SLUG}_manifest.yaml").exists():
+    if current != wanted or not (prefix / f"{prefix.name}_manifest.yaml").exists():
         env_file.parent.mkdir(parents=True, exist_ok=True)
         env_file.write_text(wanted)
         create_env(settings, env_file, overwrite=True, no_kernel=True)
