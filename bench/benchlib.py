@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -86,19 +87,15 @@ def run(command: list[str], env: dict | None = None) -> None:
 
 def measured(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Run a command to its end, as `run` does, and return (seconds, peak RSS in MB): the
-    largest resident set of the process or of any process it waited for (wait4's rusage)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)  # fmt: skip
-    stderr = process.stderr.read()  # to the end: the command has closed it, or exited
-    process.stderr.close()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        sys.stderr.write(stderr.decode(errors="replace")[-4000:])
-        raise subprocess.CalledProcessError(process.returncode, command[:3])
-    return seconds, usage.ru_maxrss / 1024
+    largest resident set of the command or of any process it waited for, as GNU time
+    reports it (this process's own rusage of a child would count this process's size too:
+    a vforked child's peak starts from its parent's)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        started = time.perf_counter()
+        run(["/usr/bin/time", "-f", "%M", "-o", report.name, *command], env=env)
+        seconds = time.perf_counter() - started
+        kilobytes = int(report.read().split()[-1])
+    return seconds, kilobytes / 1024
 
 
 def timed(action) -> float:
