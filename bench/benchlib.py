@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,9 +41,12 @@ MANY_FILES = 1000
 SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE_SECONDS", 400))
 
 
-def prepare(work: Path, size_mb: int) -> tuple[Settings, Path]:
-    """The benchmark env (python plus `cpe-large`, at least `size_mb` MB of real files from
-    the local test channel), built once and reused while the channel stays the same.
+def prepare(
+    work: Path, size_mb: int, name: str = "bench", large: bool = True
+) -> tuple[Settings, Path]:
+    """The benchmark env `name` (python plus, if `large`, `cpe-large`: at least `size_mb` MB
+    of real files from the local test channel), built once and reused while the channel
+    stays the same. Its slug is `<name>_v1_0`, the prefix's name.
 
     The package cache is the channel's own (RATTLER_CACHE_DIR, set for this process and
     the commands it starts): conda-pack reads prefix-bearing files back from the package
@@ -52,11 +56,12 @@ def prepare(work: Path, size_mb: int) -> tuple[Settings, Path]:
     os.environ["RATTLER_CACHE_DIR"] = str(package_cache_for(channel))
     work = work.absolute()
     settings = Settings(conda_pack_folder=str(work / "conda"), ads_config_dir=str(work / "ads"))
-    prefix = settings.pack_folder / SLUG
-    env_file = work / "environment.yaml"
-    wanted = f"name: bench\nchannels: [{channel}]\ndependencies: [python, cpe-large={size_mb}]\n"
+    prefix = settings.pack_folder / f"{name}_v1_0"
+    env_file = work / f"{name}.environment.yaml"
+    packages = f"python, cpe-large={size_mb}" if large else "python"
+    wanted = f"name: {name}\nchannels: [{channel}]\ndependencies: [{packages}]\n"
     current = env_file.read_text() if env_file.exists() else ""
-    if current != wanted or not (prefix / f"{SLUG}_manifest.yaml").exists():
+    if current != wanted or not (prefix / f"{prefix.name}_manifest.yaml").exists():
         env_file.parent.mkdir(parents=True, exist_ok=True)
         env_file.write_text(wanted)
         create_env(settings, env_file, overwrite=True, no_kernel=True)
@@ -78,6 +83,19 @@ def run(command: list[str], env: dict | None = None) -> None:
     if result.returncode:
         sys.stderr.write(result.stderr[-4000:])
         raise subprocess.CalledProcessError(result.returncode, command[:3])
+
+
+def measured(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run a command to its end, as `run` does, and return (seconds, peak RSS in MB): the
+    largest resident set of the command or of any process it waited for, as GNU time
+    reports it (this process's own rusage of a child would count this process's size too:
+    a vforked child's peak starts from its parent's)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        started = time.perf_counter()
+        run(["/usr/bin/time", "-f", "%M", "-o", report.name, *command], env=env)
+        seconds = time.perf_counter() - started
+        kilobytes = int(report.read().split()[-1])
+    return seconds, kilobytes / 1024
 
 
 def timed(action) -> float:
@@ -143,3 +161,9 @@ def verdict(label: str, value: float, limit: float, unit: str = "x", below: bool
     return (
         f"target {label}: {value:.2f}{unit} ({sign} {limit:g}{unit}): {'met' if ok else 'NOT met'}"
     )
+
+
+def load_note() -> str:
+    """The machine's load averages (1, 5, 15 min), to print beside timings."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f} on {os.cpu_count()} CPUs"

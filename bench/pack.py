@@ -1,15 +1,16 @@
-"""Pack speed and size: conda-pack-ext against conda-pack's defaults and ADS's settings.
+"""Pack speed, size and memory: conda-pack-ext against ADS's settings and the floor.
 
-Builds (or reuses) an environment of at least 300 MB from the local test channel (python
-plus `cpe-large`, real numpy/scipy/pandas files), then packs it alternately, N runs each:
+On each benchmark env (bench/envs.py: base, file-heavy, large), packs alternately, N runs
+each, every run a fresh process timed from start to exit, with its peak RSS:
   ours      `conda-pack-ext pack` (default level, multi-threaded isal gzip)
-  cli       the `conda-pack` command with its defaults (zlib level 4, one thread)
   ads       `conda_pack.pack(compress_level=7, n_threads=-1, ignore_missing_files=True)`,
             what `ads opctl conda publish` runs
-Each run is a fresh process, timed from start to exit. Targets: ours <= 0.5x ADS's time and
-<= 1.15x its size.
+  floor     `tar -cf - <env> | ISA-L gzip` at our level and thread count (bench/floor.py)
+  cli       (--cli) the `conda-pack` command with its defaults (zlib level 4, one thread)
+Targets, per env: ours <= 0.2x ADS's time and <= 1.3x the floor's, size <= 1.15x ADS's; on
+the large env, peak RSS <= 300 MB.
 
-Usage: python bench/pack.py [--runs 3] [--size-mb 300] [--sweep] [--work DIR]
+Usage: python bench/pack.py [--envs base,files,large] [--runs 3] [--cli] [--work DIR]
 """
 
 from __future__ import annotations
@@ -18,43 +19,56 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import REPO, SLUG, median, prepare, run, verdict  # noqa: E402
+from benchlib import REPO, load_note, measured, median, tree_bytes, verdict  # noqa: E402
+from envs import KINDS, prepare_env  # noqa: E402
+from floor import pack_floor  # noqa: E402
 
 from conda_pack_ext.pack import DEFAULT_COMPRESS_LEVEL, pack_path  # noqa: E402
 from conda_pack_ext.settings import Settings  # noqa: E402
 
+LABELS = {
+    "ours": "conda-pack-ext",
+    "ads": "ADS (zlib 7, all CPUs)",
+    "floor": "tar | ISA-L gzip",
+    "cli": "conda-pack CLI default",
+}
 
-def commands(settings: Settings, prefix: Path, work: Path, level: int) -> dict[str, tuple]:
+
+def commands(settings: Settings, prefix: Path, work: Path, level: int, cli: bool) -> dict:
+    """{side: (command, output)} for one env."""
     python = sys.executable
     ads = (
         "import conda_pack, sys; conda_pack.pack(prefix=sys.argv[1], output=sys.argv[2], "
         "compress_level=7, n_threads=-1, ignore_missing_files=True, force=True)"
     )
-    return {
+    slug = prefix.name
+    sides = {
         "ours": (
-            [python, "-m", "conda_pack_ext", "pack", "-s", SLUG, "-o", "--compress-level",
+            [python, "-m", "conda_pack_ext", "pack", "-s", slug, "-o", "--compress-level",
              str(level), "--conda-pack-folder", str(settings.pack_folder)],
-            pack_path(settings, SLUG),
+            pack_path(settings, slug),
         ),
-        "cli": (
+        "ads": ([python, "-c", ads, str(prefix), str(work / "ads.tar.gz")], work / "ads.tar.gz"),
+        "floor": (pack_floor(prefix, work / "floor.tar.gz", level), work / "floor.tar.gz"),
+    }  # fmt: skip
+    if cli:
+        sides["cli"] = (
             [str(Path(python).parent / "conda-pack"), "-p", str(prefix), "-o",
              str(work / "cli.tar.gz"), "--force", "-q"],
             work / "cli.tar.gz",
-        ),
-        "ads": ([python, "-c", ads, str(prefix), str(work / "ads.tar.gz")], work / "ads.tar.gz"),
-    }  # fmt: skip
+        )  # fmt: skip
+    return sides
 
 
-def timed(command: list[str], output: Path) -> tuple[float, int]:
+def timed(command: list[str], output: Path) -> tuple[float, int, float]:
+    """(seconds, pack size, peak RSS MB) of one run."""
     os.sync()  # a run's writeback must not land in the next run's time
-    started = time.perf_counter()
-    run(command)
-    return time.perf_counter() - started, output.stat().st_size
+    seconds, rss = measured(command)
+    return seconds, output.stat().st_size, rss
 
 
 def check_readable(output: Path) -> None:
@@ -63,60 +77,62 @@ def check_readable(output: Path) -> None:
     subprocess.run(["tar", "-tzf", str(output)], check=True, stdout=subprocess.DEVNULL)
 
 
+def bench_env(kind: str, args) -> list[str]:
+    """Run one env's rounds, print its table; return its verdict lines."""
+    work = Path(args.work)
+    settings, prefix = prepare_env(work, kind)
+    files = sum(len(names) for _, _, names in os.walk(prefix))
+    print(f"\n== {kind}: {prefix.name}, {tree_bytes(prefix) / 1e6:.0f} MB in {files} files "
+          f"({load_note()})", flush=True)  # fmt: skip
+    out = work / "pack-out" / kind
+    out.mkdir(parents=True, exist_ok=True)
+    runs = commands(settings, prefix, out, args.level, args.cli)
+    results: dict[str, list[tuple[float, int, float]]] = {name: [] for name in runs}
+    for round_number in range(args.runs):
+        order = list(runs) if round_number % 2 == 0 else list(reversed(runs))
+        for name in order:
+            command, output = runs[name]
+            results[name].append(timed(command, output))
+            seconds, size, rss = results[name][-1]
+            print(f"  run {round_number + 1} {name:5}: {seconds:7.2f} s  {size / 1e6:8.1f} MB"
+                  f"  RSS {rss:6.0f} MB", flush=True)  # fmt: skip
+    check_readable(runs["ours"][1])
+    for name in ("ads", "floor", "cli"):
+        if name in runs:
+            runs[name][1].unlink(missing_ok=True)
+
+    time_ = {n: median([t for t, _, _ in r]) for n, r in results.items()}
+    size = {n: r[-1][1] for n, r in results.items()}
+    rss = {n: max(m for _, _, m in r) for n, r in results.items()}
+    print(f"{'':24}{'time':>9}{'size':>10}{'peak RSS':>10}{'/ADS':>7}{'/floor':>8}{'size/ADS':>9}")
+    for name in runs:
+        print(f"{LABELS[name]:24}{time_[name]:8.2f}s{size[name] / 1e6:8.1f}MB{rss[name]:8.0f}MB"
+              f"{time_[name] / time_['ads']:7.2f}{time_[name] / time_['floor']:8.2f}"
+              f"{size[name] / size['ads']:9.2f}")  # fmt: skip
+    lines = [
+        verdict(f"{kind} pack time vs ADS", time_["ours"] / time_["ads"], 0.2),
+        verdict(f"{kind} pack time vs floor", time_["ours"] / time_["floor"], 1.3),
+        verdict(f"{kind} pack size vs ADS", size["ours"] / size["ads"], 1.15),
+    ]
+    if kind == "large":
+        lines.append(verdict("large pack peak RSS", rss["ours"], 300, " MB"))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--envs", default=",".join(KINDS))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--size-mb", type=int, default=300)
     parser.add_argument("--level", type=int, default=DEFAULT_COMPRESS_LEVEL)
-    parser.add_argument("--sweep", action="store_true", help="also time our levels 0-6")
+    parser.add_argument("--cli", action="store_true", help="also time the conda-pack CLI")
     parser.add_argument("--work", default=str(REPO / ".cache" / "bench"))
     args = parser.parse_args()
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    settings, prefix = prepare(work, args.size_mb)
-    env_bytes = sum(
-        os.lstat(os.path.join(root, name)).st_size
-        for root, _, files in os.walk(prefix)
-        for name in files
-    )
-    print(f"environment: {prefix} ({env_bytes / 1e6:.0f} MB, {os.cpu_count()} CPUs)")
-
-    runs = commands(settings, prefix, work, args.level)
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in runs}
-    for round_number in range(args.runs):
-        for name, (command, output) in runs.items():
-            results[name].append(timed(command, output))
-            seconds, size = results[name][-1]
-            print(f"  run {round_number + 1} {name:4}: {seconds:6.2f} s  {size / 1e6:7.1f} MB")
-    check_readable(runs["ours"][1])
-
-    median_time = {n: median([t for t, _ in r]) for n, r in results.items()}
-    size = {n: r[-1][1] for n, r in results.items()}
-    print(f"\n{'':22}{'time (median)':>14}{'size':>12}{'time/ADS':>10}{'size/ADS':>10}")
-    labels = {
-        "ours": f"conda-pack-ext (lvl {args.level})",
-        "cli": "conda-pack CLI default",
-        "ads": "ADS (zlib 7, all CPUs)",
-    }
-    for name in runs:
-        print(
-            f"{labels[name]:22}{median_time[name]:13.2f}s{size[name] / 1e6:10.1f}MB"
-            f"{median_time[name] / median_time['ads']:10.2f}{size[name] / size['ads']:10.2f}"
-        )
-
-    if args.sweep:
-        print("\nour levels (one run each):")
-        for level in range(0, 7):
-            command, output = commands(settings, prefix, work, level)["ours"]
-            seconds, nbytes = timed(command, output)
-            print(
-                f"  level {level}: {seconds:6.2f} s  {nbytes / 1e6:7.1f} MB"
-                f"  time/ADS {seconds / median_time['ads']:.2f}  size/ADS {nbytes / size['ads']:.2f}"
-            )
-
+    print(f"{os.cpu_count()} CPUs, {args.runs} runs each, medians; level {args.level}")
+    lines = []
+    for kind in args.envs.split(","):
+        lines += bench_env(kind, args)
     print()
-    print(verdict("pack time vs ADS", median_time["ours"] / median_time["ads"], 0.5))
-    print(verdict("pack size vs ADS", size["ours"] / size["ads"], 1.15))
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import warnings
 from pathlib import Path
 
 from conda_pack import CondaEnv, CondaPackException
-from conda_pack.core import Packer
 from conda_pack.formats import TarArchive
 
 from .errors import BuildFailed, Conflict, InvalidInput, NotFound, PackError, os_failure
@@ -40,6 +39,7 @@ from .pack_files import (  # noqa: F401 - pack_path and find_pack: also known as
     pack_path,
     record_pack,
 )
+from .pack_stream import StreamingPacker, file_sizes
 from .progress import Progress
 from .settings import Settings
 
@@ -199,13 +199,10 @@ def _conda_env(prefix: Path, progress: Progress) -> CondaEnv:
 
 
 def _write_pack(env, prefix, manifest_file, output, level, threads, progress) -> tuple[str, int]:
-    total = 0
-    for file in env.files:
-        try:
-            total += os.lstat(file.source).st_size
-        except OSError:
-            pass
-    progress.phase("packing", total=total, unit="bytes")
+    # One lstat per file, for the progress total and the per-file advance alike: on a
+    # file-heavy env, per-file system calls are much of the packing time.
+    sizes = file_sizes(env.files)
+    progress.phase("packing", total=sum(size for size, _ in sizes.values()), unit="bytes")
     extras, described = _describe(prefix, manifest_file)
     manifest_bytes = _manifest_for_pack(prefix, described)
     with open(output, "wb") as raw:
@@ -214,19 +211,16 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
         try:
             # conda-pack's TarArchive, written into our gzip stream
             with _StreamTarArchive(gzip_writer, "", mtime=time.time()) as archive:
-                packer = Packer(str(prefix), archive)
+                packer = StreamingPacker(str(prefix), archive, sizes)
                 for file in env.files:
                     progress.check_cancelled()
                     if file.target in extras:
                         continue  # an older lock or SBOM in the env: this pack's replace it
-                    if Path(file.source) == manifest_file:
+                    if file.target == manifest_file.name:  # at the prefix's root
                         archive.add_bytes(file.source, manifest_bytes, file.target)
                     else:
                         packer.add(file)
-                    try:
-                        progress.advance(os.lstat(file.source).st_size)
-                    except OSError:
-                        pass
+                    progress.advance(sizes.get(file.source, (0, False))[0])
                 for name, data in extras.items():  # file metadata as the manifest's
                     archive.add_bytes(str(manifest_file), data, name)
                 packer.finish()
