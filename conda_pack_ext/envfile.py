@@ -146,8 +146,7 @@ def validate_env_data(data, where: str = "the environment") -> None:
     manifest = data.get("manifest")
     if manifest is not None and not isinstance(manifest, dict):
         raise InvalidInput(f"{where}: manifest must be a mapping")
-    # the manifest also holds the `lock:` and `sbom:` summaries a pack writes
-    validate_flat_fields(manifest or {}, f"{where}: manifest", mapping_depth=2)
+    validate_flat_fields(manifest or {}, f"{where}: manifest")
     identity = {"name": data.get("name")}
     identity.update({f"manifest {k}": (manifest or {}).get(k) for k in ("name", "version", "slug")})
     for key, value in identity.items():
@@ -161,33 +160,20 @@ def validate_env_data(data, where: str = "the environment") -> None:
 NESTED_SECTIONS = ("channels", "dependencies", "variables", "manifest")
 
 
-def validate_flat_fields(fields: dict, where: str, mapping_depth: int = 0) -> None:
-    """Each field of `fields` must be a plain value, empty, a flat list of plain values, or
-    (up to `mapping_depth` levels) a mapping of names to those: a manifest's fields end up
-    in kernel.json files, listings and the store's index."""
+def validate_flat_fields(fields: dict, where: str) -> None:
+    """Each field of `fields` must be a plain value, empty, or a flat list of plain values
+    (a manifest's fields end up in kernel.json files, listings and the store's index)."""
     for key, value in fields.items():
         if not isinstance(key, str):
             raise InvalidInput(f"{where}: field name {shorten(key)} is not text")
-        if _is_plain(value, mapping_depth):
+        if value is None or _is_scalar(value):
+            continue
+        if isinstance(value, list) and all(_is_scalar(item) for item in value):
             continue
         raise InvalidInput(
-            f"{where}: field {shorten(key)} must be a plain value, a list of plain values or a mapping",
+            f"{where}: field {shorten(key)} must be a plain value or a list of plain values",
             "fix the file; nested lists and mappings are not accepted there",
         )
-
-
-def _is_plain(value, depth: int) -> bool:
-    """A plain value, empty, a list of plain values, or (depth > 0) a mapping of names to
-    what _is_plain(depth - 1) accepts."""
-    if value is None or _is_scalar(value):
-        return True
-    if isinstance(value, list):
-        return all(_is_scalar(item) for item in value)
-    return (
-        depth > 0
-        and isinstance(value, dict)
-        and all(isinstance(k, str) and _is_plain(v, depth - 1) for k, v in value.items())
-    )
 
 
 def _is_scalar(value) -> bool:
