@@ -95,14 +95,18 @@ export interface IJob {
   finished?: string | null;
 }
 
-/** An environment or installed pack in the pack folder (GET envs). */
-export interface ILocalEnv {
+/** What every pack and env shows of itself (its manifest's main facts). */
+export interface IPackFacts {
   slug: string;
   name: string;
   version: string;
   python: string;
   arch_type: string;
   size_mb: number | null;
+}
+
+/** An environment or installed pack in the pack folder (GET envs). */
+export interface ILocalEnv extends IPackFacts {
   prefix: string;
   kernels: string[];
   pack_uri: string;

@@ -8,6 +8,7 @@ import {
   IEnvsAnswer,
   ILocalEnv,
   IManifest,
+  IPackFacts,
   IPublishedAnswer,
   IServicePacksAnswer,
   IStatus
@@ -49,14 +50,8 @@ export interface ICardState {
 }
 
 /** One version of a pack, as a card shows it. */
-export interface IExplorerItem {
+export interface IExplorerItem extends IPackFacts {
   source: ExplorerSource;
-  slug: string;
-  name: string;
-  version: string;
-  python: string;
-  arch_type: string;
-  size_mb: number | null;
   /** The manifest's date as written (ADS's format, or ISO for a pack file). */
   date: string;
   description: string;
