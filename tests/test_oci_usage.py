@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.ads import ads_required, find_ads
 from tests.support.cli import cli_error, cli_json
 from tests.support.service_bucket import (
     service_bucket_fixture,  # noqa: F401
@@ -40,15 +41,13 @@ print(json.dumps({"env": CondaRuntimeHandler(None)._translate_env(runtime),
 
 
 def ads_python() -> Path:
-    """The python of the virtual environment holding Oracle's ADS."""
-    ads = os.environ.get("CONDA_PACK_EXT_ADS", "")
-    python = Path(ads).parent / "python" if ads else None
-    if python is None or not python.exists():
-        message = "Oracle's ADS is missing: set CONDA_PACK_EXT_ADS to its bin/ads (make ads-venv)"
-        if os.environ.get("CONDA_PACK_EXT_REQUIRE_ADS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
+    """The python of the virtual environment holding Oracle's ADS (tests/support/ads)."""
+    ads, missing = find_ads()
+    if ads is None:
+        if ads_required():
+            pytest.fail(missing, pytrace=False)
+        pytest.skip(missing)
+    return ads.parent / "python"
 
 
 def ads_translation(pack: dict) -> dict:
