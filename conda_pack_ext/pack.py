@@ -34,6 +34,7 @@ from .manifest import (
 )
 from .pack_files import (  # noqa: F401 - pack_path and find_pack: also known as pack's
     BLOCK_SIZE,
+    DEFAULT_COMPRESS_LEVEL,
     find_pack,
     pack_info,
     pack_path,
@@ -42,11 +43,6 @@ from .pack_files import (  # noqa: F401 - pack_path and find_pack: also known as
 from .pack_stream import StreamingPacker, file_sizes
 from .progress import Progress
 from .settings import Settings
-
-# isal's highest level. On bench/pack.py's 300 MB env (2 CPUs) it packs in about 0.3x ADS's
-# time (zlib 7, all CPUs) at 1.11x its size; levels 1-2 are no faster there, since reading
-# files and writing the tar stream bound the speed, and give larger packs (1.13-1.15x).
-DEFAULT_COMPRESS_LEVEL = 3
 
 
 def pack_env(

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ..envfile import ADS_CLI_DEFAULT_VERSION
 from ..oci_usage import TARGETS
-from ..pack import DEFAULT_COMPRESS_LEVEL
+from ..pack_files import DEFAULT_COMPRESS_LEVEL
 from ..settings import AUTH_MODES, ENGINES
 from .spec import Operation, Param
 
