@@ -25,7 +25,7 @@ class ServicePacksHandler(BaseHandler):
         Answers {index_uri, packs: [index entry fields + pack_uri]}; the index is the
         setting service_index, else the one of the region of the user's OCI auth.
         """
-        uri, packs = await self.in_thread(service_packs, self.load_settings())
+        uri, packs = await self.in_thread(service_packs, self.load_pack_settings())
         self.send_json({"index_uri": uri, "packs": packs})
 
 
@@ -54,7 +54,7 @@ class UsageHandler(BaseHandler):
             "service": service in TRUE,
             "region": self.get_query_argument("region", ""),
         }
-        self.send_json(await self.in_thread(usage, params, self.load_settings()))
+        self.send_json(await self.in_thread(usage, params, self.load_pack_settings()))
 
 
 class EnvPackagesHandler(BaseHandler):
@@ -66,7 +66,7 @@ class EnvPackagesHandler(BaseHandler):
         packages: [{name, version, build, channel}]} sorted by name; 404 for an unknown env.
         """
         folder = self.get_query_argument("conda_pack_folder", None)
-        settings = self.load_settings(conda_pack_folder=folder)
+        settings = self.load_pack_settings(conda_pack_folder=folder)
         self.send_json(await self.in_thread(env_packages, settings, slug))
 
 
