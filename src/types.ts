@@ -120,6 +120,8 @@ export interface ILocalEnv extends IPackFacts {
   } | null;
   states?: string[];
   create_date?: string;
+  /** The license summary of its manifest, like `MIT (12)` (absent for ADS's packs). */
+  licenses?: string[];
 }
 
 /** GET /conda-pack-ext/envs */
@@ -147,6 +149,8 @@ export interface IManifest {
   python?: string;
   size_mb?: number;
   libraries?: string[];
+  /** License summary, like `MIT (12)` (absent for ADS's packs). */
+  licenses?: string[];
   pack_path?: string;
   pack_uri?: string;
   source?: string;
