@@ -221,3 +221,31 @@ export interface IEnvPackagesAnswer {
   prefix: string;
   packages: IEnvPackage[];
 }
+
+/** A package in one side of a comparison only. */
+export interface IDiffPackage {
+  name: string;
+  /** `conda` or `pypi`. */
+  kind: string;
+  version: string;
+  build: string;
+}
+
+/** A package in both sides of a comparison, with another version or build. */
+export interface IDiffChange {
+  name: string;
+  kind: string;
+  from_version: string;
+  from_build: string;
+  to_version: string;
+  to_build: string;
+}
+
+/** GET /conda-pack-ext/diff: what differs from pack A to pack B. */
+export interface IDiffAnswer {
+  from: string;
+  to: string;
+  added: IDiffPackage[];
+  removed: IDiffPackage[];
+  changed: IDiffChange[];
+}

@@ -2,6 +2,7 @@
  * Reproducible packs in the panel: the license summary a card shows, the `create` job a
  * card's "Rebuild…" starts, and the rows of a "Compare with…" table.
  */
+import { IDiffAnswer, ILocalEnv, IManifest } from '../types';
 import { IJobRequest } from './packs';
 
 /** How many license groups a card names before "+N more". */
@@ -72,4 +73,112 @@ export function rebuildJob(
     request.params.conda_pack_folder = packFolder;
   }
   return request;
+}
+
+/** A pack as "Compare with…" and "Rebuild…" name it: an installed env or a published pack. */
+export interface IPackRef {
+  /** The env's slug, or the published pack's slug in the store. */
+  slug: string;
+  published: boolean;
+  name: string;
+  version: string;
+  /** What a rebuild reads the lock from: the env's slug, or the published pack's URI. */
+  lockSource: string;
+}
+
+/** An installed env as a pack reference. */
+export function envRef(env: ILocalEnv): IPackRef {
+  return {
+    slug: env.slug,
+    published: false,
+    name: env.name,
+    version: env.version ?? '',
+    lockSource: env.slug
+  };
+}
+
+/** A published pack (of the store) as a pack reference. */
+export function publishedRef(pack: IManifest): IPackRef {
+  return {
+    slug: pack.slug,
+    published: true,
+    name: pack.name,
+    version: pack.version ?? '',
+    lockSource: pack.pack_uri ?? ''
+  };
+}
+
+/** A key that tells pack references apart (an env and a published pack share slugs). */
+export function refKey(ref: IPackRef): string {
+  return `${ref.published ? 'published' : 'installed'}:${ref.slug}`;
+}
+
+/** What "Compare with…" offers beside `subject`: the other envs and published packs. */
+export function compareCandidates(
+  envs: ILocalEnv[],
+  published: IManifest[],
+  subject: IPackRef
+): IPackRef[] {
+  return [...envs.map(envRef), ...published.map(publishedRef)].filter(
+    ref => refKey(ref) !== refKey(subject)
+  );
+}
+
+/** The query of GET diff comparing `a` with `b`. */
+export function diffQuery(a: IPackRef, b: IPackRef): string {
+  return new URLSearchParams({
+    a: a.slug,
+    a_published: a.published ? '1' : '0',
+    b: b.slug,
+    b_published: b.published ? '1' : '0'
+  }).toString();
+}
+
+/** How a package differs from A to B. */
+export type DiffChange = 'added' | 'removed' | 'changed';
+
+/** One row of the comparison table. */
+export interface IDiffRow {
+  change: DiffChange;
+  name: string;
+  kind: string;
+  /** Version and build in A (empty when added). */
+  from: string;
+  /** Version and build in B (empty when removed). */
+  to: string;
+}
+
+function versionBuild(version: string, build: string): string {
+  return [version, build].filter(Boolean).join(' ');
+}
+
+/** The rows of the comparison table: added, then removed, then changed, each by name. */
+export function diffRows(answer: IDiffAnswer): IDiffRow[] {
+  const byName = (x: IDiffRow, y: IDiffRow) => x.name.localeCompare(y.name);
+  const added = answer.added.map(p => ({
+    change: 'added' as const,
+    name: p.name,
+    kind: p.kind,
+    from: '',
+    to: versionBuild(p.version, p.build)
+  }));
+  const removed = answer.removed.map(p => ({
+    change: 'removed' as const,
+    name: p.name,
+    kind: p.kind,
+    from: versionBuild(p.version, p.build),
+    to: ''
+  }));
+  const changed = answer.changed.map(p => ({
+    change: 'changed' as const,
+    name: p.name,
+    kind: p.kind,
+    from: versionBuild(p.from_version, p.from_build),
+    to: versionBuild(p.to_version, p.to_build)
+  }));
+  return [
+    ...added.sort(byName),
+    ...removed.sort(byName),
+    ...changed.sort(byName)
+  ];
 }
