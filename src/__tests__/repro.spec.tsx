@@ -9,11 +9,13 @@ import {
   diffQuery,
   diffRows,
   envRef,
+  explorerItemRef,
   licenseSummary,
   nextVersion,
   publishedRef,
   rebuildJob
 } from '../models/repro';
+import { explorerItems } from '../models/explorer';
 import { IDiffAnswer, ILocalEnv } from '../types';
 
 const trans = nullTranslator.load('conda_pack_ext');
@@ -203,5 +205,26 @@ describe('compare', () => {
     expect(fetchDiff).toHaveBeenCalledWith(
       'a=myenv_v1_0&a_published=0&b=myenv_v1_0&b_published=1'
     );
+  });
+});
+
+describe('explorer cards', () => {
+  it('compare and rebuild installed and published packs, not service ones', () => {
+    const data = {
+      installed: {
+        conda_pack_folder: '/c',
+        store_uri: '',
+        store_error: null,
+        envs: [ENV]
+      },
+      published: { store_uri: 'file:///srv/packs', packs: [PUBLISHED] },
+      service: { index_uri: 'oci://x', packs: [{ name: 'S', slug: 's_v1' }] }
+    };
+    const [installed] = explorerItems('installed', data);
+    const [published] = explorerItems('published', data);
+    const [service] = explorerItems('service', data);
+    expect(explorerItemRef(installed)).toEqual(envRef(ENV));
+    expect(explorerItemRef(published)).toEqual(publishedRef(PUBLISHED));
+    expect(explorerItemRef(service)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * card's "Rebuild…" starts, and the rows of a "Compare with…" table.
  */
 import { IDiffAnswer, ILocalEnv, IManifest } from '../types';
+import { IExplorerItem } from './explorer';
 import { IJobRequest } from './packs';
 
 /** How many license groups a card names before "+N more". */
@@ -181,4 +182,15 @@ export function diffRows(answer: IDiffAnswer): IDiffRow[] {
     ...removed.sort(byName),
     ...changed.sort(byName)
   ];
+}
+
+/** An explorer card's pack as a reference; null for Oracle's service packs. */
+export function explorerItemRef(item: IExplorerItem): IPackRef | null {
+  if (item.source === 'installed' && item.env) {
+    return envRef(item.env);
+  }
+  if (item.source === 'published' && item.manifest) {
+    return publishedRef(item.manifest);
+  }
+  return null;
 }

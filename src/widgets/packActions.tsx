@@ -4,6 +4,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CompareView } from '../components/CompareView';
+import { IExplorerExtraAction } from '../components/ExplorerCard';
 import { PackDetails } from '../components/PackDetails';
 import { RebuildBody } from '../components/RebuildForm';
 import { UsagePanel } from '../components/UsagePanel';
@@ -16,6 +17,7 @@ import { isActive, JobsModel } from '../models/jobs';
 import { envJob, IJobRequest, installJob, PacksModel } from '../models/packs';
 import {
   compareCandidates,
+  explorerItemRef,
   IPackRef,
   nextVersion,
   rebuildJob
@@ -143,6 +145,32 @@ export class PackActions {
         rebuildJob(pack.lockSource, result.value, this.packFolder())
       );
     }
+  }
+
+  /** "Rebuild…" and "Compare with…" on the explorer's installed and published cards. */
+  explorerActions(): IExplorerExtraAction[] {
+    const trans = this.trans;
+    const run =
+      (action: (pack: IPackRef) => Promise<void>) => (item: IExplorerItem) => {
+        const pack = explorerItemRef(item);
+        if (pack) {
+          void action.call(this, pack);
+        }
+      };
+    return [
+      {
+        id: 'rebuild',
+        label: () => trans.__('Rebuild…'),
+        applies: item => !!explorerItemRef(item)?.lockSource,
+        run: run(this.rebuild)
+      },
+      {
+        id: 'compare',
+        label: () => trans.__('Compare with…'),
+        applies: item => !!explorerItemRef(item),
+        run: run(this.compare)
+      }
+    ];
   }
 
   /** "Compare with…": pick another installed or published pack and see what differs. */
