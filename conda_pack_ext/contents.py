@@ -17,6 +17,7 @@ import re
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import yaml
 
@@ -44,6 +45,7 @@ MAX_RECORDS_BYTES = 512 << 20  # all of them together
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_METADATA_BYTES = 4 << 20
 PACK_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+GZIP_MAGIC = b"\x1f\x8b"
 ENV_FILE_SUFFIXES = (".yaml", ".yml")
 SITE_METADATA = re.compile(r"^lib/python[^/]+/site-packages/([^/]+)\.dist-info/METADATA$")
 # what a conda-meta record keeps after reading: the rest (file lists) can be large
@@ -108,7 +110,9 @@ def read_contents(source: str, settings: Settings, *, published: bool = False) -
         from .publish import source_for_uri
 
         return published_contents(source_for_uri(source, settings))
-    path = Path(source.removeprefix("file://")).expanduser()
+    # a folder store's pack_uri is a file:// URI, percent-encoded as Path.as_uri writes it
+    path = Path(unquote(source.removeprefix("file://")) if source.startswith("file://") else source)
+    path = path.expanduser()
     if path.is_dir():
         return prefix_contents(path)
     if path.is_file():
@@ -127,7 +131,7 @@ def read_contents(source: str, settings: Settings, *, published: bool = False) -
 def file_contents(path: Path) -> Contents:
     """A pack, an environment file or a lock file, told apart by their names."""
     name = path.name.lower()
-    if name.endswith(PACK_SUFFIXES):
+    if name.endswith(PACK_SUFFIXES) or _is_gzip(path):
         with open(path, "rb") as stream:
             contents = pack_contents(stream, str(path))
         contents.size = path.stat().st_size
@@ -136,6 +140,13 @@ def file_contents(path: Path) -> Contents:
         return env_file_contents(path)
     lock, text = read_lock_file(path)
     return Contents(str(path), "lock", lock.packages, lock_text=text, platform=lock.platform)
+
+
+def _is_gzip(path: Path) -> bool:
+    """Whether the file starts as gzip does: a pack published to a folder store is named
+    by its slug alone, without a suffix."""
+    with open(path, "rb") as stream:
+        return stream.read(2) == GZIP_MAGIC
 
 
 def env_file_contents(path: Path) -> Contents:

@@ -90,9 +90,13 @@ def envs_with_states(settings: Settings) -> dict:
 
 def _manifest_details(prefix: str) -> dict:
     """The manifest fields the panel shows beside those list_local gives (create_date,
-    description); empty for an env without a manifest."""
+    description, licenses); empty for an env without a manifest."""
     try:
         manifest = read_manifest(prefix)["manifest"]
     except PackError:
         return {}
-    return {key: manifest[key] for key in ("create_date", "description") if manifest.get(key)}
+    return {
+        key: manifest[key]
+        for key in ("create_date", "description", "licenses")
+        if manifest.get(key)
+    }

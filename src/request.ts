@@ -4,6 +4,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   IConfigAnswer,
   IConfigValues,
+  IDiffAnswer,
   IEnvPackagesAnswer,
   IEnvsAnswer,
   IErrorBody,
@@ -139,6 +140,10 @@ export function createApi(serverSettings?: ServerConnection.ISettings) {
     /** GET envs/<slug>/packages: the conda packages of an installed env. */
     envPackages: (slug: string): Promise<IEnvPackagesAnswer> =>
       call<IEnvPackagesAnswer>(`envs/${encodeURIComponent(slug)}/packages`),
+
+    /** GET diff: the packages that differ between two packs (see diffQuery). */
+    diff: (query: string): Promise<IDiffAnswer> =>
+      call<IDiffAnswer>(`diff?${query}`),
 
     /** GET jobs: every job, newest first, without logs. */
     jobs: async (): Promise<IJob[]> =>

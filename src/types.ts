@@ -120,6 +120,8 @@ export interface ILocalEnv extends IPackFacts {
   } | null;
   states?: string[];
   create_date?: string;
+  /** The license summary of its manifest, like `MIT (12)` (absent for ADS's packs). */
+  licenses?: string[];
 }
 
 /** GET /conda-pack-ext/envs */
@@ -147,6 +149,8 @@ export interface IManifest {
   python?: string;
   size_mb?: number;
   libraries?: string[];
+  /** License summary, like `MIT (12)` (absent for ADS's packs). */
+  licenses?: string[];
   pack_path?: string;
   pack_uri?: string;
   source?: string;
@@ -216,4 +220,32 @@ export interface IEnvPackagesAnswer {
   slug: string;
   prefix: string;
   packages: IEnvPackage[];
+}
+
+/** A package in one side of a comparison only. */
+export interface IDiffPackage {
+  name: string;
+  /** `conda` or `pypi`. */
+  kind: string;
+  version: string;
+  build: string;
+}
+
+/** A package in both sides of a comparison, with another version or build. */
+export interface IDiffChange {
+  name: string;
+  kind: string;
+  from_version: string;
+  from_build: string;
+  to_version: string;
+  to_build: string;
+}
+
+/** GET /conda-pack-ext/diff: what differs from pack A to pack B. */
+export interface IDiffAnswer {
+  from: string;
+  to: string;
+  added: IDiffPackage[];
+  removed: IDiffPackage[];
+  changed: IDiffChange[];
 }

@@ -367,6 +367,7 @@ class JobHandler(BaseHandler):
 def route_table() -> list[tuple[str, type]]:
     """Every route of the extension, relative to the server's base URL."""
     from .explorer_handlers import explorer_routes
+    from .repro_handlers import repro_routes
 
     return [
         (rf"/{ROUTE_PREFIX}/status", StatusHandler),
@@ -376,6 +377,7 @@ def route_table() -> list[tuple[str, type]]:
         (rf"/{ROUTE_PREFIX}/jobs", JobsHandler),
         (rf"/{ROUTE_PREFIX}/jobs/{JOB_ID}", JobHandler),
         *explorer_routes(ROUTE_PREFIX),
+        *repro_routes(ROUTE_PREFIX),
     ]
 
 

@@ -69,7 +69,11 @@ export function ExplorerCard(props: {
   const libraries = item.libraries;
   return (
     <PackCard
-      subject={{ ...item, version: undefined }}
+      subject={{
+        ...item,
+        version: undefined,
+        licenses: item.manifest?.licenses ?? item.env?.licenses
+      }}
       idPrefix={`jp-CondaPacks-explorer-${item.source}`}
       trans={trans}
       cli={cli}

@@ -7,6 +7,7 @@ import { IEnvsAnswer, ILoadable, ILocalEnv } from '../types';
 import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 import { Fact, PackCard } from './PackCard';
+import { ReproButtons } from './ReproButtons';
 
 /** What the Installed section's buttons do; the widget supplies them. */
 export interface IInstalledActions {
@@ -16,6 +17,9 @@ export interface IInstalledActions {
   copy: (text: string) => void;
   openNotebook: (kernelName: string) => void;
   refresh: () => void;
+  /** "Rebuild…" and "Compare with…" (offered when given). */
+  rebuild?: (env: ILocalEnv) => void;
+  compare?: (env: ILocalEnv) => void;
 }
 
 /** The Installed section: one card per environment or installed pack of the pack folder. */
@@ -143,6 +147,13 @@ function EnvCard(props: {
           >
             {trans.__('Re-pack')}
           </Button>
+          <ReproButtons
+            slug={env.slug}
+            rebuild={actions.rebuild && (() => actions.rebuild?.(env))}
+            compare={actions.compare && (() => actions.compare?.(env))}
+            disabled={busy}
+            trans={trans}
+          />
           <Button
             small
             minimal

@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { archOf, formatSizeMb } from '../models/packs';
+import { licenseSummary } from '../models/repro';
 
 /** What every card shows, for an installed env and a published pack alike. */
 export interface ICardSubject {
@@ -11,6 +12,8 @@ export interface ICardSubject {
   arch_type?: string;
   python?: string;
   size_mb?: number | null;
+  /** The manifest's license summary (packs made by ADS have none). */
+  licenses?: unknown;
 }
 
 /**
@@ -55,6 +58,12 @@ export function PackCard(props: {
           label={trans.__('Size')}
           value={formatSizeMb(subject.size_mb)}
           volatile
+        />
+        <Fact
+          label={trans.__('Licenses')}
+          value={licenseSummary(subject.licenses, count =>
+            trans.__('+%1 more', count)
+          )}
         />
         {props.facts}
       </dl>

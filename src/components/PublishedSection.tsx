@@ -19,6 +19,7 @@ import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 import { ArchSelect, PackSearch } from './PackFilters';
 import { Fact, PackCard } from './PackCard';
+import { ReproButtons } from './ReproButtons';
 import { SourceSwitch } from './SourceSwitch';
 import { UseInOciButton } from './UsagePanel';
 
@@ -31,6 +32,9 @@ export interface IPublishedActions {
   useInOci: (subject: IUsageSubject) => void;
   copy: (text: string) => void;
   refresh: (rescan: boolean) => void;
+  /** "Rebuild…" and "Compare with…" of the store's packs (offered when given). */
+  rebuild?: (pack: IManifest) => void;
+  compare?: (pack: IManifest) => void;
 }
 
 /**
@@ -154,6 +158,8 @@ export function PublishedSection(props: {
               onInstall={folder => actions.install(pack, folder, service)}
               onUseInOci={actions.useInOci}
               onCopy={actions.copy}
+              onRebuild={service ? undefined : actions.rebuild}
+              onCompare={service ? undefined : actions.compare}
               trans={trans}
             />
           ))}
@@ -173,9 +179,11 @@ function PublishedCard(props: {
   onInstall: (packFolder: string) => void;
   onUseInOci: (subject: IUsageSubject) => void;
   onCopy: (text: string) => void;
+  onRebuild?: (pack: IManifest) => void;
+  onCompare?: (pack: IManifest) => void;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { pack, trans } = props;
+  const { pack, trans, onRebuild, onCompare } = props;
   const libraries = pack.libraries ?? [];
   const subject: IUsageSubject = {
     slug: pack.slug,
@@ -238,6 +246,15 @@ function PublishedCard(props: {
           <UseInOciButton
             subject={subject}
             onClick={props.onUseInOci}
+            trans={trans}
+          />
+          <ReproButtons
+            slug={pack.slug}
+            rebuild={
+              onRebuild && pack.pack_uri ? () => onRebuild(pack) : undefined
+            }
+            compare={onCompare && (() => onCompare(pack))}
+            disabled={props.busy}
             trans={trans}
           />
         </>

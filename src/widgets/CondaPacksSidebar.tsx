@@ -22,6 +22,7 @@ import { ConfigModel } from '../models/config';
 import { EMPTY_FORM, ICreateForm } from '../models/createForm';
 import { JobsModel } from '../models/jobs';
 import { envJob, PacksModel } from '../models/packs';
+import { envRef, publishedRef } from '../models/repro';
 import { PublishedSource } from '../components/PublishedSection';
 import type { PackActions } from './packActions';
 import { PANEL_ID, TRANSLATION_DOMAIN } from '../ids';
@@ -178,7 +179,9 @@ export class CondaPacksSidebar extends ReactWidget {
               uninstall: env => void actions.uninstall(env),
               copy: host.copy,
               openNotebook: host.openNotebook,
-              refresh: () => void packs.refreshInstalled()
+              refresh: () => void packs.refreshInstalled(),
+              rebuild: env => void actions.rebuild(envRef(env)),
+              compare: env => void actions.compare(envRef(env))
             }}
           />
         )
@@ -202,6 +205,8 @@ export class CondaPacksSidebar extends ReactWidget {
               install: (pack: IManifest, folder: string, service: boolean) =>
                 void actions.install(pack, folder, service),
               useInOci: subject => void actions.useInOci(subject),
+              rebuild: pack => void actions.rebuild(publishedRef(pack)),
+              compare: pack => void actions.compare(publishedRef(pack)),
               copy: host.copy,
               refresh: rescan =>
                 void (this._publishedSource === 'service'

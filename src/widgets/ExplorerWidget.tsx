@@ -35,6 +35,7 @@ export class ExplorerContent extends ReactWidget {
     models.jobs.changed.connect(rerender);
     models.status.changed.connect(rerender);
     models.servicePacks.changed.connect(rerender);
+    this.extraActions.push(...actions.explorerActions());
   }
 
   /** Actions of later features on the cards (compare, rebuild...). */

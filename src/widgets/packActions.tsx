@@ -3,7 +3,10 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { CompareView } from '../components/CompareView';
+import { IExplorerExtraAction } from '../components/ExplorerCard';
 import { PackDetails } from '../components/PackDetails';
+import { RebuildBody } from '../components/RebuildForm';
 import { UsagePanel } from '../components/UsagePanel';
 import { IExplorerItem } from '../models/explorer';
 import {
@@ -12,6 +15,13 @@ import {
 } from '../models/frontendSettings';
 import { isActive, JobsModel } from '../models/jobs';
 import { envJob, IJobRequest, installJob, PacksModel } from '../models/packs';
+import {
+  compareCandidates,
+  explorerItemRef,
+  IPackRef,
+  nextVersion,
+  rebuildJob
+} from '../models/repro';
 import { IUsageSubject } from '../models/usage';
 import { ServerApi } from '../request';
 import { IManifest } from '../types';
@@ -26,7 +36,7 @@ export class PackActions {
   constructor(
     private readonly models: { packs: PacksModel; jobs: JobsModel },
     private readonly host: IPanelHost,
-    private readonly api: Pick<ServerApi, 'usage' | 'envPackages'>,
+    private readonly api: Pick<ServerApi, 'usage' | 'envPackages' | 'diff'>,
     private readonly trans: TranslationBundle
   ) {}
 
@@ -109,6 +119,75 @@ export class PackActions {
         <PackDetails
           item={item}
           fetchPackages={this.api.envPackages}
+          trans={this.trans}
+        />
+      ),
+      buttons: [Dialog.okButton({ label: this.trans.__('Close') })]
+    });
+  }
+
+  /** "Rebuild…": ask for a name and version, then build them from the pack's lock. */
+  async rebuild(pack: IPackRef): Promise<void> {
+    const trans = this.trans;
+    const result = await showDialog({
+      title: trans.__('Rebuild %1', pack.slug),
+      body: new RebuildBody(
+        { name: pack.name, version: nextVersion(pack.version) },
+        trans
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.okButton({ label: trans.__('Rebuild') })
+      ]
+    });
+    if (result.button.accept && result.value?.name.trim()) {
+      await this.run(
+        rebuildJob(pack.lockSource, result.value, this.packFolder())
+      );
+    }
+  }
+
+  /** "Rebuild…" and "Compare with…" on the explorer's installed and published cards. */
+  explorerActions(): IExplorerExtraAction[] {
+    const trans = this.trans;
+    const run =
+      (action: (pack: IPackRef) => Promise<void>) => (item: IExplorerItem) => {
+        const pack = explorerItemRef(item);
+        if (pack) {
+          void action.call(this, pack);
+        }
+      };
+    return [
+      {
+        id: 'rebuild',
+        label: () => trans.__('Rebuild…'),
+        applies: item => !!explorerItemRef(item)?.lockSource,
+        run: run(this.rebuild)
+      },
+      {
+        id: 'compare',
+        label: () => trans.__('Compare with…'),
+        applies: item => !!explorerItemRef(item),
+        run: run(this.compare)
+      }
+    ];
+  }
+
+  /** "Compare with…": pick another installed or published pack and see what differs. */
+  async compare(pack: IPackRef): Promise<void> {
+    const { installed, published } = this.models.packs;
+    const candidates = compareCandidates(
+      installed.data?.envs ?? [],
+      published.data?.packs ?? [],
+      pack
+    );
+    await showDialog({
+      title: this.trans.__('Compare %1 with…', pack.slug),
+      body: ReactWidget.create(
+        <CompareView
+          subject={pack}
+          candidates={candidates}
+          fetchDiff={this.api.diff}
           trans={this.trans}
         />
       ),
