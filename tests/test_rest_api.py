@@ -195,6 +195,8 @@ async def test_bad_job_requests_get_400_with_a_message(api, jp_root_dir, tmp_pat
             "exactly one of",
         ),
         ({"kind": "create", "params": {"environment": "name: [unclosed"}}, "not valid YAML"),
+        ({"kind": "create", "params": {"from_lock": "file:///etc/passwd"}}, "configured store"),
+        ({"kind": "create", "params": {"from_lock": "../outside.yaml"}}, "outside"),
         ({"kind": "create", "params": {"environment": "   "}}, "text of an environment"),
     ]
     for body, message in cases:

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import tornado
 from jupyter_server.base.handlers import APIHandler
@@ -296,6 +297,8 @@ class JobsHandler(BaseHandler):
         temporary file; returns the params to run and the temporary paths made."""
         run_params = dict(params)
         lock = params.get("from_lock")
+        if isinstance(lock, str) and lock.startswith("file:"):
+            self._check_in_configured_store(lock)
         if isinstance(lock, str) and "://" not in lock and "/" in lock:
             # a lock file path: inside the root folder, as environment files are
             run_params["from_lock"] = str(resolve_inside(self.root_dir, lock, "from_lock"))
@@ -314,6 +317,21 @@ class JobsHandler(BaseHandler):
         path.write_text(text, encoding="utf-8")
         run_params["environment_file"] = str(path)
         return run_params, [folder]
+
+    def _check_in_configured_store(self, uri: str) -> None:
+        """A file:// `from_lock` is taken only inside the configured folder store (a
+        published pack of the panel); any other file would be read as a lock."""
+        store = self.load_pack_settings().store_uri
+        inside = False
+        if store.startswith("file:"):
+            root = Path(unquote(urlparse(store).path)).resolve()
+            inside = Path(unquote(urlparse(uri).path)).resolve().is_relative_to(root)
+        if not inside:
+            raise InvalidInput(
+                f"from_lock {shorten(uri)} is not in the configured store",
+                "give a lock file relative to the server's root, an env slug, an oci:// URI "
+                "or a pack of the configured store",
+            )
 
     @property
     def root_dir(self) -> Path:
