@@ -145,7 +145,7 @@ lab40-smoke: setup system-deps ui-tests/node_modules/.installed $(LAB40_VENV)/.j
 	grep -qE 'conda-pack-ext v[0-9.]+ .*enabled.*OK' <<< "$$extensions" \
 	  || { echo "conda-pack-ext is not enabled and OK in JupyterLab $(LAB40_JUPYTERLAB)"; exit 1; }
 	channel=$$($(BIN)/python -m tests.support.channel) && cd ui-tests \
-	  && CONDA_PACK_EXT_CHANNEL=$$channel CONDA_PACK_EXT_UI_PORT=$(LAB40_PORT) \
+	  && CONDA_PACK_EXT_CHANNEL=$$channel CONDA_PACK_EXT_UI_PORT=$(LAB40_PORT) CONDA_PACK_EXT_UI_SMOKE=1 \
 	  CONDA_PACK_EXT_UI_JUPYTER=$(LAB40_BIN)/jupyter $(BIN)/jlpm playwright test --grep @smoke
 
 # Every check, each runner's output kept in $(TEST_LOGS), then one closing line with the
