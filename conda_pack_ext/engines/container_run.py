@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections import deque
 
 from ..errors import BuildFailed, Cancelled, InvalidInput, NotFound, PackError
@@ -40,6 +41,9 @@ ENVIRONMENT_VARIABLE = "CONDA_PACK_EXT_ENVIRONMENT"
 # thrown away with the container (caches included).
 CONTAINER_HOME = "/tmp"
 TAIL_LINES = 40
+# Podman's Docker-API service sometimes keeps a followed log stream open after the container
+# exited (seen on these machines): the stream is closed this long after the exit.
+LOG_GRACE_SECONDS = 5.0
 # Prints the best builder the image has: "conda-pack-ext <its interpreter>", "conda", "none".
 PROBE_SCRIPT = """\
 if launcher=$(command -v conda-pack-ext); then
@@ -194,13 +198,23 @@ class ContainerRun:
         return stdout
 
     def _lines(self, container):
-        """The container's output (stdout and stderr) line by line, as it comes."""
+        """The container's output (stdout and stderr) line by line, as it comes; the
+        stream ends at the latest LOG_GRACE_SECONDS after the container exits."""
+        stream = container.logs(stream=True, follow=True, stdout=True, stderr=True)
+        closed = threading.Event()
+        threading.Thread(
+            target=_close_after_exit, args=(container, stream, closed), daemon=True
+        ).start()
         pending = b""
-        for chunk in container.logs(stream=True, follow=True, stdout=True, stderr=True):
-            pending += chunk
-            *complete, pending = pending.split(b"\n")
-            for raw in complete:
-                yield self._redact(raw.decode("utf-8", "replace").rstrip("\r"))
+        try:
+            for chunk in stream:
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    yield self._redact(raw.decode("utf-8", "replace").rstrip("\r"))
+        except Exception:
+            if not closed.is_set():
+                raise  # a failure of the engine, not our closing of a stream left open
         if pending:
             yield self._redact(pending.decode("utf-8", "replace"))
 
@@ -217,6 +231,21 @@ class ContainerRun:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def _close_after_exit(container, stream, closed: threading.Event) -> None:
+    """Close a followed log stream LOG_GRACE_SECONDS after the container exited, so that a
+    stream the engine leaves open cannot hang the build."""
+    try:
+        container.wait()
+    except Exception:  # the container is gone already: the stream ends by itself
+        return
+    time.sleep(LOG_GRACE_SECONDS)
+    closed.set()
+    try:
+        stream.close()
+    except Exception:  # already closed
+        pass
 
 
 def container_run(client, image: str, mounts: dict[str, str], progress: Progress):
