@@ -15,6 +15,7 @@ import {
 import { usageSubject } from '../models/usage';
 import { useCliCommands } from './CliCommands';
 import { Fact, PackCard } from './PackCard';
+import { UninstallButton } from './UninstallButton';
 import { UseInOciButton } from './UsagePanel';
 
 /** An action a later feature adds to the explorer's cards (compare, rebuild...). */
@@ -251,17 +252,12 @@ function CardActions(props: {
           </Button>
         ))}
       {item.state.installed && (
-        <Button
-          small
-          minimal
-          className="jp-mod-warn"
-          aria-label={trans.__('Uninstall %1', item.slug)}
-          title={trans.__('Remove the environment and its kernels')}
-          disabled={busy}
-          onClick={() => actions.uninstall(item)}
-        >
-          {trans.__('Uninstall')}
-        </Button>
+        <UninstallButton
+          slug={item.slug}
+          busy={busy}
+          onUninstall={() => actions.uninstall(item)}
+          trans={trans}
+        />
       )}
     </>
   );

@@ -8,6 +8,7 @@ import { useCliCommands } from './CliCommands';
 import { ErrorMessage } from './ErrorMessage';
 import { Fact, PackCard } from './PackCard';
 import { ReproButtons } from './ReproButtons';
+import { UninstallButton } from './UninstallButton';
 
 /** What the Installed section's buttons do; the widget supplies them. */
 export interface IInstalledActions {
@@ -164,17 +165,12 @@ function EnvCard(props: {
           >
             <notebookIcon.react tag="span" elementPosition="center" />
           </Button>
-          <Button
-            small
-            minimal
-            className="jp-mod-warn"
-            aria-label={trans.__('Uninstall %1', env.slug)}
-            title={trans.__('Remove the environment and its kernels')}
-            disabled={busy}
-            onClick={() => actions.uninstall(env)}
-          >
-            {trans.__('Uninstall')}
-          </Button>
+          <UninstallButton
+            slug={env.slug}
+            busy={busy}
+            onUninstall={() => actions.uninstall(env)}
+            trans={trans}
+          />
         </>
       }
     />
