@@ -37,6 +37,7 @@ from .lock import (
     read_lock_file,
 )
 from .manifest import find_manifest, read_manifest
+from .sbom import MAX_LICENSE_CHARS, MAX_SBOM_BYTES, SBOM_SUFFIX, licenses_from_sbom, purl
 from .settings import Settings
 from .tar_reader import TarReader
 
@@ -354,6 +355,7 @@ def published_contents(source) -> Contents:
         where = store.object_uri(lock_key)
         text = decode_lock(data, where)
         lock = parse_lock(text, where)
+        _add_sbom_licenses(store, key, lock.packages)
         return Contents(
             source.uri, "published", lock.packages, manifest, text, source.size, lock.platform
         )
@@ -362,6 +364,20 @@ def published_contents(source) -> Contents:
     contents.kind, contents.size = "published", source.size
     contents.manifest = contents.manifest or manifest
     return contents
+
+
+def _add_sbom_licenses(store, key: str, packages: list[Package]) -> None:
+    """A lock has no field for licenses: take them from the SBOM beside the pack, if any."""
+    info = store.head(key + SBOM_SUFFIX)
+    if info is None or info.size > MAX_SBOM_BYTES:
+        return
+    stream = store.open(key + SBOM_SUFFIX, info.size)
+    try:
+        licenses = licenses_from_sbom(stream.read(MAX_SBOM_BYTES + 1))
+    finally:
+        stream.close()
+    for package in packages:
+        package.license = licenses.get(purl(package).partition("?")[0], package.license)
 
 
 # ---- shared pieces --------------------------------------------------------------------
@@ -391,7 +407,7 @@ def _pypi_package(data: bytes, where: str) -> Package:
         folder = posixpath.basename(posixpath.dirname(where)).removesuffix(".dist-info")
         name, _, version = folder.partition("-")
     license_text = str(headers.get("License-Expression") or headers.get("License") or "")
-    if len(license_text) > 100 or "\n" in license_text:
+    if len(license_text) > MAX_LICENSE_CHARS or "\n" in license_text:
         license_text = ""  # whole license texts are not identifiers
     return Package(normalize_name(name), version, PYPI, license=license_text.strip())
 

@@ -15,6 +15,8 @@ from . import __version__
 from .lock import CONDA, Lock, Package
 
 SBOM_SUFFIX = ".cdx.json"
+MAX_SBOM_BYTES = 16 << 20  # an SBOM read back from beside a published pack
+MAX_LICENSE_CHARS = 100  # longer license fields are whole license texts, not identifiers
 SPEC_VERSION = "1.5"
 # an SPDX expression: identifiers joined by AND / OR / WITH, with optional parentheses
 SPDX_EXPRESSION = re.compile(r"^\(?[A-Za-z0-9.+-]+\)?(\s+(AND|OR|WITH)\s+\(?[A-Za-z0-9.+-]+\)?)*$")
@@ -59,6 +61,38 @@ def license_summary(lock: Lock) -> dict[str, int]:
     """How many packages carry each license ("unknown" when the metadata has none)."""
     counts = Counter(p.license.strip() or "unknown" for p in lock.packages)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def licenses_from_sbom(data: bytes) -> dict[str, str]:
+    """{purl without qualifiers: license} of the components of an SBOM written beside a
+    pack (the qualifiers are left out because a lock spells the channel as a URL, while
+    conda-meta, which the SBOM was made from, may not). Only licenses are taken from it (the
+    lock is the package set); it is untrusted, so anything not shaped as we write it is left
+    out, and a malformed document gives {}."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return {}
+    components = document.get("components") if isinstance(document, dict) else None
+    licenses = {}
+    for component in components if isinstance(components, list) else []:
+        if not isinstance(component, dict) or not isinstance(component.get("purl"), str):
+            continue
+        text = _license_text(component.get("licenses"))
+        if text and len(text) <= MAX_LICENSE_CHARS and "\n" not in text:
+            licenses[component["purl"].partition("?")[0]] = text
+    return licenses
+
+
+def _license_text(licenses) -> str:
+    first = licenses[0] if isinstance(licenses, list) and licenses else None
+    if not isinstance(first, dict):
+        return ""
+    named = first.get("license") if isinstance(first.get("license"), dict) else {}
+    for text in (first.get("expression"), named.get("id"), named.get("name")):
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return ""
 
 
 def purl(package: Package) -> str:

@@ -248,6 +248,13 @@ def test_inspect_of_a_published_pack_reads_only_its_lock(
     downloaded = [r["name"] for r in object_storage.requests if r["operation"] == "get_object"]
     assert key not in downloaded and f"{key}.explicit.txt" in downloaded
 
+    # the SBOM of a published pack names the licenses, as the pack's own does (a lock has
+    # no field for them: they come from the SBOM object beside the pack)
+    document = cli_json(capsys, "sbom", "-s", SLUG, *store_flags)  # the SBOM itself
+    lib = next(c for c in document["components"] if c["name"] == TEST_LIB)
+    assert lib["licenses"] == [{"license": {"id": "BSD-3-Clause"}}]
+    assert key not in [r["name"] for r in object_storage.requests if r["operation"] == "get_object"]
+
     # unpublishing removes the objects beside the pack too
     assert main(["unpublish", "-s", SLUG, *store_flags]) == 0
     assert object_storage.object_names("packs") == ["conda/index.json"]
