@@ -232,11 +232,9 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
 
 def _describe(prefix: Path, manifest_file: Path) -> tuple[dict[str, bytes], dict]:
     """The lock and SBOM members of the pack and the manifest fields summarising them."""
-    from .pack_lock import describe_env
+    from .pack_lock import describe_prefix
 
-    info = read_manifest(prefix)["manifest"]
-    slug = str(info.get("slug") or manifest_file.name.removesuffix("_manifest.yaml"))
-    return describe_env(prefix, slug, str(info.get("version") or ""))
+    return describe_prefix(prefix, manifest_file)
 
 
 def _manifest_for_pack(prefix: Path, described: dict) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .contents import prefix_lock
 from .lock import LOCK_SUFFIX, render_lock
-from .manifest import write_text_atomically
+from .manifest import read_manifest, update_manifest, write_text_atomically
 from .sbom import SBOM_SUFFIX, license_summary, sbom_text
 
 COMPANION_SUFFIXES = (LOCK_SUFFIX, SBOM_SUFFIX)
@@ -37,6 +37,23 @@ def describe_env(prefix: Path, slug: str, version: str = "") -> tuple[dict[str, 
         "licenses": [f"{name} ({count})" for name, count in licenses.items()],
     }
     return members, fields
+
+
+def describe_prefix(prefix: Path, manifest_file: Path) -> tuple[dict[str, bytes], dict]:
+    """describe_env() of the env at `prefix`, with the slug and version its manifest gives."""
+    info = read_manifest(prefix)["manifest"]
+    slug = str(info.get("slug") or manifest_file.name.removesuffix("_manifest.yaml"))
+    return describe_env(prefix, slug, str(info.get("version") or ""))
+
+
+def describe_beside(prefix: Path, manifest_file: Path, pack_file: Path) -> None:
+    """For a pack that another tool wrote (conda-pack in a container image without
+    conda-pack-ext): the env's lock and SBOM beside it, and their summaries in the env's
+    manifest, as for our own packs. Its tarball has neither inside; inspect reads such a
+    pack from conda-meta/, and publish uploads the files beside it."""
+    members, fields = describe_prefix(prefix, manifest_file)
+    write_beside_pack(pack_file, members)
+    update_manifest(prefix, **fields)
 
 
 def write_beside_pack(pack_file: Path, members: dict[str, bytes]) -> list[Path]:

@@ -219,7 +219,8 @@ def test_files_belong_to_the_user_the_container_runs_as(
 def test_an_image_with_only_conda_packs_with_conda_pack_as_ads_does(
     engine, python_image, conda_channel, tmp_path, monkeypatch
 ):
-    from conda_pack_ext.manifest import write_manifest
+    from conda_pack_ext.lock import parse_lock
+    from conda_pack_ext.manifest import read_manifest, write_manifest
     from conda_pack_ext.pack import pack_info
 
     monkeypatch.setenv(container_engine.NETWORK_VARIABLE, "none")
@@ -243,10 +244,17 @@ def test_an_image_with_only_conda_packs_with_conda_pack_as_ads_does(
     with tarfile.open(pack_path) as tar:
         names = tar.getnames()
     assert "ads_v1_0_manifest.yaml" in names and "bin/conda-unpack" in names
+    # conda-pack writes no lock into its tarball: the env's lock and SBOM go beside it
     assert sorted(p.name for p in pack_path.parent.iterdir()) == [
+        "ads_v1_0.cdx.json",
+        "ads_v1_0.explicit.txt",
         pack_path.name,
         pack_path.name + ".json",
     ]
+    lock = parse_lock((pack_path.parent / "ads_v1_0.explicit.txt").read_text())
+    assert "cpe-testlib" in {p.name for p in lock.packages}
+    manifest = read_manifest(prefix)["manifest"]
+    assert manifest["lock_file"] == "ads_v1_0.explicit.txt" and manifest["lock_conda"] >= 2
     assert leftover_containers(engine) == []
 
 

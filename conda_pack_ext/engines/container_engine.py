@@ -20,7 +20,7 @@ What runs inside depends on the image:
   JSON;
 - `conda` only (like ADS's `ml-job` image): `conda env create --prefix ...`, then
   `python -m conda_pack.cli` with ADS's settings (compress level 7, all threads, missing files
-  ignored);
+  ignored); the host then writes the env's lock and SBOM beside that pack (pack_lock.py);
 - neither: a clear error naming what the image lacks.
 
 Two environment variables steer where and as whom the container runs (for sandboxes and
@@ -40,7 +40,9 @@ import yaml
 
 from ..envfile import EnvFile
 from ..errors import BuildFailed, NotFound, os_failure
+from ..manifest import find_manifest
 from ..pack_files import file_sha256
+from ..pack_lock import describe_beside
 from ..progress import Progress
 from ..settings import Settings
 from .container_run import (  # noqa: F401 - the engine's errors and knobs, named here too
@@ -156,6 +158,8 @@ def pack(build_result: dict, prefix: Path, *, settings: Settings, progress: Prog
             raise os_failure(error, f"writing {output}") from None
         raise
     packing.record_pack(settings, slug, sha256, size, level)
+    if build_result["builder"] != "conda-pack-ext":  # conda-pack wrote no lock into it
+        describe_beside(prefix, find_manifest(prefix), output)
     return {
         "pack_path": str(output),
         "sha256": sha256,
