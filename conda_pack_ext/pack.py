@@ -3,10 +3,12 @@
 Where packs go and when one is current: pack_files.py.
 
 How it is written. conda-pack's own file enumeration (CondaEnv.from_prefix: which files,
-which hold the prefix, the conda-unpack script) and its Packer feed conda-pack's TarArchive,
-but the tar stream goes into a multi-threaded gzip writer (python-isal for levels 0-3,
-zlib-ng for 4-9) instead of zlib: the result is a standard gzip stream, several times faster
-than ADS's `compress_level=7` for about the same size (bench/pack.py measures it).
+which hold the prefix, the conda-unpack script) and its Packer (pack_stream.py) decide what
+goes in; the tar stream is written by our own writer (tar_writer.py: tarfile's members,
+written at a fraction of its per-file cost) into a multi-threaded gzip writer (python-isal
+for levels 0-3, zlib-ng for 4-9) instead of zlib: the result is a standard gzip stream,
+several times faster than ADS's `compress_level=7` for about the same size (bench/pack.py
+measures it).
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ import errno
 import hashlib
 import json
 import os
-import tarfile
 import time
 import warnings
 from pathlib import Path
 
 from conda_pack import CondaEnv, CondaPackException
-from conda_pack.formats import TarArchive
 
 from .errors import BuildFailed, Conflict, InvalidInput, NotFound, PackError, os_failure
 from .manifest import (
@@ -40,9 +40,13 @@ from .pack_files import (  # noqa: F401 - pack_path and find_pack: also known as
     pack_path,
     record_pack,
 )
-from .pack_stream import StreamingPacker, file_sizes
+from .pack_stream import StreamingPacker, file_stats
 from .progress import Progress
 from .settings import Settings
+from .tar_writer import TarWriter
+
+# Progress is reported every this many bytes packed
+PROGRESS_STEP = 4 << 20
 
 
 def pack_env(
@@ -195,19 +199,19 @@ def _conda_env(prefix: Path, progress: Progress) -> CondaEnv:
 
 
 def _write_pack(env, prefix, manifest_file, output, level, threads, progress) -> tuple[str, int]:
-    # One lstat per file, for the progress total and the per-file advance alike: on a
+    # One lstat per file, for the progress total, the packer and the tar headers alike: on a
     # file-heavy env, per-file system calls are much of the packing time.
-    sizes = file_sizes(env.files)
-    progress.phase("packing", total=sum(size for size, _ in sizes.values()), unit="bytes")
+    stats = file_stats(env.files)
+    progress.phase("packing", total=sum(info.st_size for info in stats.values()), unit="bytes")
     extras, described = _describe(prefix, manifest_file)
     manifest_bytes = _manifest_for_pack(prefix, described)
     with open(output, "wb") as raw:
         hashing = _HashingWriter(raw)
         gzip_writer = open_gzip_writer(hashing, level, threads)
         try:
-            # conda-pack's TarArchive, written into our gzip stream
-            with _StreamTarArchive(gzip_writer, "", mtime=time.time()) as archive:
-                packer = StreamingPacker(str(prefix), archive, sizes)
+            with TarWriter(gzip_writer, mtime=time.time(), stats=stats) as archive:
+                packer = StreamingPacker(str(prefix), archive, stats)
+                unreported = 0  # bytes packed since the last progress report
                 for file in env.files:
                     progress.check_cancelled()
                     if file.target in extras:
@@ -216,7 +220,12 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
                         archive.add_bytes(file.source, manifest_bytes, file.target)
                     else:
                         packer.add(file)
-                    progress.advance(sizes.get(file.source, (0, False))[0])
+                    info = stats.get(file.source)
+                    unreported += info.st_size if info else 0
+                    if unreported >= PROGRESS_STEP:  # not per file: a job's report takes a lock
+                        progress.advance(unreported)
+                        unreported = 0
+                progress.advance(unreported)
                 for name, data in extras.items():  # file metadata as the manifest's
                     archive.add_bytes(str(manifest_file), data, name)
                 packer.finish()
@@ -248,16 +257,6 @@ def _manifest_for_pack(prefix: Path, described: dict) -> bytes:
     for field in PACK_FIELDS:
         document["manifest"].pop(field, None)
     return yaml.safe_dump(document, sort_keys=False).encode("utf-8")
-
-
-class _StreamTarArchive(TarArchive):
-    """conda-pack's TarArchive in tarfile's stream mode: a gzip stream cannot seek."""
-
-    def __enter__(self):
-        self.archive = tarfile.open(
-            fileobj=self.fileobj, mode="w|", format=tarfile.PAX_FORMAT, bufsize=BLOCK_SIZE
-        )
-        return self
 
 
 class _HashingWriter:
