@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections import deque
 
 import oci
 
@@ -33,7 +34,9 @@ class MultipartWriter(ObjectWriter):
         self.metadata = json.dumps(manifest)
         self.condition = {} if overwrite else {"if_none_match": "*"}
         self.part_size = store.part_size
-        self.buffer = bytearray()
+        # the bytes not yet in a part, as written: a part is joined from them, one copy
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
         self.size = 0
         self.upload_id: str | None = None
         self.parts: dict[int, str] = {}  # part number -> etag
@@ -52,23 +55,36 @@ class MultipartWriter(ObjectWriter):
 
     # ---- the producer's side ----------------------------------------------------------
     def write(self, data) -> int:
-        self.buffer += data
+        data = bytes(data)  # the gzip writer's blocks are bytes already: no copy
+        self.chunks.append(data)
+        self.buffered += len(data)
         self.size += len(data)
         # a part is cut only once more bytes follow it: a last part of exactly part_size,
-        # or an object of one part, stays in the buffer for commit
-        while len(self.buffer) > self.part_size:
-            part = bytes(memoryview(self.buffer)[: self.part_size])
-            del self.buffer[: self.part_size]
-            self._send(part)
+        # or an object of one part, stays buffered for commit
+        while self.buffered > self.part_size:
+            self._send(self._take(self.part_size))
         self._check()
         return len(data)
+
+    def _take(self, count: int) -> bytes:
+        """The first `count` buffered bytes, as one bytes object."""
+        taken, size = [], 0
+        while size < count:
+            chunk = self.chunks.popleft()
+            if size + len(chunk) > count:
+                cut = count - size
+                self.chunks.appendleft(chunk[cut:])
+                chunk = chunk[:cut]
+            taken.append(chunk)
+            size += len(chunk)
+        self.buffered -= count
+        return b"".join(taken)
 
     def commit(self) -> ObjectInfo:
         if self.upload_id is None:
             return self._put_whole()
-        if self.buffer:
-            self._send(bytes(self.buffer))
-            self.buffer.clear()
+        if self.buffered:
+            self._send(self._take(self.buffered))
         self._finish_threads()
         parts = [
             oci.object_storage.models.CommitMultipartUploadPartDetails(part_num=n, etag=etag)
@@ -103,7 +119,7 @@ class MultipartWriter(ObjectWriter):
     def _put_whole(self) -> ObjectInfo:
         from .oci_store import _md5  # the store module imports this one lazily
 
-        data = bytes(self.buffer)
+        data = self._take(self.buffered)
         self.progress.check_cancelled()
         response = self.store._call(
             self.store.client.put_object,
