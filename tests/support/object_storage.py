@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -740,6 +741,8 @@ def main(argv: list[str] | None = None) -> None:
     server = ObjectStorageServer(args.port, args.namespace, bandwidth)
     for bucket in args.bucket or ["packs"]:
         server.create_bucket(bucket)
+    # terminate() (the benchmarks' way to stop it) ends it as Ctrl-C does: its data goes
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"object storage on {server.endpoint} namespace={args.namespace}", flush=True)
     try:
         server.serve_forever()
