@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections import deque
 
 import oci
@@ -41,6 +42,7 @@ class MultipartWriter(ObjectWriter):
         self.upload_id: str | None = None
         self.parts: dict[int, str] = {}  # part number -> etag
         self.part_count = 0
+        self.waited = 0.0  # seconds the producer waited for the uploads
         self.failure: BaseException | None = None
         self.stopping = False
         self.lock = threading.Lock()
@@ -102,6 +104,8 @@ class MultipartWriter(ObjectWriter):
             **self.condition,
         )
         self.upload_id = None  # committed: nothing left to abort
+        if self.waited >= 1:
+            self.progress.log(f"the uploads held the pack back for {self.waited:.1f} s")
         return ObjectInfo(self.key, self.size, None, response.headers.get("etag", ""))
 
     def abort(self) -> None:
@@ -165,8 +169,12 @@ class MultipartWriter(ObjectWriter):
             self._start()
         self.part_count += 1
         item = (self.part_count, part)
+        if self._offer(item):
+            return
+        started = time.monotonic()
         while not self._offer(item):
             self._check()
+        self.waited += time.monotonic() - started
 
     def _offer(self, item) -> bool:
         try:
