@@ -1,12 +1,13 @@
 """Server responsiveness while a job runs: latency of GET /conda-pack-ext/status and
-GET /api/status with no job, then while a `pack` job of the benchmark env (>= 300 MB, built
-by bench/benchlib.py from the local test channel) runs in the same Jupyter server.
+GET /api/status with no job, then while a `pack` job of each benchmark env of
+bench/envs.py (`--envs`, default base: 650 MB; large: 3.4 GB, twelve 220 MB libraries)
+runs in the same Jupyter server.
 
 A real `jupyter server` (token auth, isolated data and config folders) runs in its own
 process; this script sends one request at a time, every few milliseconds, and reports
-p50/p99/max per route and phase. Target: p99 < 100 ms during the job.
+p50/p99/max per route and phase. Target: p99 < 50 ms during the job.
 
-Usage: python bench/latency.py [--size-mb 300] [--work DIR] [--idle-requests 200]
+Usage: python bench/latency.py [--envs base,large] [--work DIR] [--idle-requests 200]
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import REPO, SLUG, prepare, verdict  # noqa: E402
+from benchlib import REPO, load_note, tree_bytes, verdict  # noqa: E402
+from envs import prepare_env  # noqa: E402
 
 ROUTES = ("conda-pack-ext/status", "api/status")
-TARGET_P99_MS = 100.0
+TARGET_P99_MS = 50.0
 
 
 class Server:
@@ -123,57 +125,68 @@ def report(label: str, latencies: dict[str, list[float]]) -> dict:
     return rows
 
 
+def pack_job(server: Server, settings, slug: str) -> dict:
+    """Latencies while a pack job of `slug` runs; the job's answer must be success."""
+    job = server.request(
+        "POST",
+        "conda-pack-ext/jobs",
+        {
+            "kind": "pack",
+            "params": {
+                "slug": slug,
+                "overwrite": True,
+                "conda_pack_folder": str(settings.pack_folder),
+            },
+        },
+    )
+    job_path = f"conda-pack-ext/jobs/{job['id']}"
+    started = time.monotonic()
+    last_check = [0.0]
+    state = [job["state"]]
+
+    def job_running() -> bool:
+        if time.monotonic() - last_check[0] > 0.5:  # the poll a frontend would do
+            last_check[0] = time.monotonic()
+            state[0] = server.get(job_path + "?log_offset=1000000")["state"]
+        return state[0] in ("queued", "running")
+
+    busy = sample(server, job_running)
+    seconds = time.monotonic() - started
+    final = server.get(job_path)
+    print(f"pack job of {slug}: {final['state']} in {seconds:.1f} s")
+    if final["state"] != "succeeded":
+        raise SystemExit(f"the pack job did not succeed: {final['error']}")
+    return busy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=int, default=300)
+    parser.add_argument("--envs", default="base", help="envs of bench/envs.py, comma-separated")
     parser.add_argument("--work", type=Path, default=None, help="reused between runs")
     parser.add_argument("--idle-requests", type=int, default=200)
     args = parser.parse_args()
     work = (args.work or REPO / ".cache" / "bench-latency").absolute()
     work.mkdir(parents=True, exist_ok=True)
-
-    settings, prefix = prepare(work, args.size_mb)
-    env_mb = sum(f.stat().st_size for f in prefix.rglob("*") if f.is_file()) / 1e6
-    print(f"benchmark env {prefix}: {env_mb:.0f} MB")
+    envs = {kind: prepare_env(work, kind) for kind in args.envs.split(",")}
+    for kind, (_, prefix) in envs.items():
+        print(f"{kind} env {prefix}: {tree_bytes(prefix) / 1e6:.0f} MB")
 
     server = Server(work).start()
     try:
         count = iter(range(args.idle_requests))
-        idle = sample(server, lambda: next(count, None) is not None)
-        job = server.request(
-            "POST",
-            "conda-pack-ext/jobs",
-            {
-                "kind": "pack",
-                "params": {
-                    "slug": SLUG,
-                    "overwrite": True,
-                    "conda_pack_folder": str(settings.pack_folder),
-                },
-            },
-        )
-        job_path = f"conda-pack-ext/jobs/{job['id']}"
-        started = time.monotonic()
-        last_check = [0.0]
-        state = [job["state"]]
-
-        def job_running() -> bool:
-            if time.monotonic() - last_check[0] > 0.5:  # the poll a frontend would do
-                last_check[0] = time.monotonic()
-                state[0] = server.get(job_path + "?log_offset=1000000")["state"]
-            return state[0] in ("queued", "running")
-
-        busy = sample(server, job_running)
-        seconds = time.monotonic() - started
-        final = server.get(job_path)
-        print(f"pack job: {final['state']} in {seconds:.1f} s, result {final['result']}")
-        if final["state"] != "succeeded":
-            raise SystemExit(f"the pack job did not succeed: {final['error']}")
-        results = {"idle": report("no job", idle), "busy": report("during pack", busy)}
-        worst = max(row["p99_ms"] for row in results["busy"].values())
+        results = {"idle": report("no job", sample(server, lambda: next(count, None) is not None))}
+        lines = []
+        for kind, (settings, prefix) in envs.items():
+            print(f"({load_note()})")
+            results[kind] = report(f"pack {kind}", pack_job(server, settings, prefix.name))
+            worst = max(row["p99_ms"] for row in results[kind].values())
+            lines.append(
+                verdict(f"status p99 during a {kind} pack job", worst, TARGET_P99_MS, " ms",
+                        below=True)
+            )  # fmt: skip
         (work / "latency.json").write_text(json.dumps(results, indent=2))
         print()
-        print(verdict("status p99 during a pack job", worst, TARGET_P99_MS, " ms", below=True))
+        print("\n".join(lines))
     finally:
         server.stop()
 

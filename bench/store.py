@@ -11,13 +11,18 @@ Runs the test suite's Object Storage server in its own process, throttled per co
            ads   one GET streamed to a file, `tar -xf`, then conda-unpack
 Targets: ours <= 0.5x ADS's time for each.
 
+`--envs base,large` times, per env of bench/envs.py, `pack -s SLUG -o` against `publish -s
+SLUG -o` with no current pack, alternating, in the same run: publish uploads the pack while
+it is written, so it should take little longer than the packing alone. Target: publish
+<= 1.15x pack. `--runs 0 --envs large` runs only that.
+
 `--sweep` then times our upload of the existing pack (publish with a current pack) and
 our install for a grid of part sizes and parallelism (config.ini's part_size_mb and
 parallelism), alternating passes, to choose the defaults from; `--runs 0 --sweep` only
 sweeps.
 
 Usage: python bench/store.py [--runs 3] [--sweep [--sweep-runs 2]] [--size-mb 300]
-                             [--bandwidth-mb 50] [--work DIR]
+                             [--envs large [--overlap-runs 2]] [--bandwidth-mb 50] [--work DIR]
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from benchlib import (  # noqa: E402
     REPO,
     SLUG,
     Folders,
+    load_note,
+    measured,
     median,
     prepare,
     run,
@@ -42,12 +49,14 @@ from benchlib import (  # noqa: E402
     verdict,
     wait_after_deletions,
 )
+from envs import prepare_env  # noqa: E402
 
 from conda_pack_ext.pack import pack_path  # noqa: E402
 from conda_pack_ext.settings import Settings, write_config  # noqa: E402
 
 BUCKET, NAMESPACE, PREFIX = "packs", "benchns", "conda"
 TARGET = 0.5
+OVERLAP_TARGET = 1.15
 SWEEP_PART_SIZES_MB = (16, 32, 64)
 SWEEP_PARALLELISM = (4, 8, 16)
 
@@ -252,6 +261,37 @@ def sweep(bench: Bench, runs: int, ads: dict[str, float] | None) -> None:
     print(f"fastest upload + install: part {best[0]} MB, parallelism {best[1]}")
 
 
+def publish_overlap(work: Path, kind: str, runs: int, endpoint: str) -> list[str]:
+    """`pack -s SLUG -o` against `publish -s SLUG -o` without a current pack, alternating,
+    on one env of envs.py; prints both and returns the verdict line."""
+    settings, prefix = prepare_env(work, kind)
+    slug = prefix.name
+    bench = Bench(work / f"publish-{kind}", settings, prefix, endpoint)
+    pack = [*bench.cli, "pack", "-s", slug, "-o", "--conda-pack-folder", str(settings.pack_folder)]
+    publish = [*bench.cli, "publish", "-s", slug, "-o"]
+
+    def no_current_pack() -> None:
+        for stale in pack_path(settings, slug).parent.glob(f"{slug}.tar.gz*"):
+            stale.unlink()
+
+    print(f"\n== publish overlap, {kind}: {slug} ({load_note()})", flush=True)
+    times: dict[str, list[float]] = {"pack": [], "publish": []}
+    rss: dict[str, float] = {"pack": 0.0, "publish": 0.0}
+    for number in range(runs):
+        for side in ("pack", "publish") if number % 2 == 0 else ("publish", "pack"):
+            no_current_pack()
+            os.sync()
+            seconds, peak = measured(pack if side == "pack" else publish, bench.env)
+            times[side].append(seconds)
+            rss[side] = max(rss[side], peak)
+            print(f"  run {number + 1} {side:8}{seconds:8.2f} s  RSS {peak:6.0f} MB", flush=True)
+    size_mb = pack_path(settings, slug).stat().st_size / 1e6
+    pack_s, publish_s = median(times["pack"]), median(times["publish"])
+    print(f"pack {size_mb:.0f} MB: pack {pack_s:.2f} s (RSS {rss['pack']:.0f} MB), publish "
+          f"{publish_s:.2f} s (RSS {rss['publish']:.0f} MB), ratio {publish_s / pack_s:.2f}")  # fmt: skip
+    return [verdict(f"{kind} publish vs pack alone", publish_s / pack_s, OVERLAP_TARGET)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -259,27 +299,38 @@ def main() -> None:
     parser.add_argument("--sweep-runs", type=int, default=2, help="passes over the sweep grid")
     parser.add_argument("--size-mb", type=int, default=300)
     parser.add_argument("--bandwidth-mb", type=float, default=50)
+    parser.add_argument("--envs", default="", help="envs of envs.py: publish vs pack alone")
+    parser.add_argument("--overlap-runs", type=int, default=2)
     parser.add_argument("--work", default=str(REPO / ".cache" / "bench-store"))
     args = parser.parse_args()
     work = Path(args.work).absolute()
     work.mkdir(parents=True, exist_ok=True)
-    settings, prefix = prepare(work, args.size_mb)
     server, endpoint = start_server(args.bandwidth_mb)
-    bench = Bench(work, settings, prefix, endpoint)
-    bench.folders.remove()  # leftovers of an interrupted run
-    wait_after_deletions()
+    overlap: list[str] = []
     medians = None
     try:
-        bench.publish_ours(repack=not pack_path(settings, SLUG).exists())  # objects to read
-        bench.publish_ads()
-        if args.runs:
-            medians = compare(bench, args.runs)
-        if args.sweep:
-            sweep(bench, args.sweep_runs, medians)
+        for kind in filter(None, args.envs.split(",")):
+            overlap += publish_overlap(work, kind, args.overlap_runs, endpoint)
+        if args.runs or args.sweep:
+            settings, prefix = prepare(work, args.size_mb)
+            bench = Bench(work, settings, prefix, endpoint)
+            bench.folders.remove()  # leftovers of an interrupted run
+            wait_after_deletions()
+            try:
+                bench.publish_ours(repack=not pack_path(settings, SLUG).exists())
+                bench.publish_ads()
+                if args.runs:
+                    medians = compare(bench, args.runs)
+                if args.sweep:
+                    sweep(bench, args.sweep_runs, medians)
+            finally:
+                bench.folders.remove()
     finally:
         server.terminate()
         server.wait()
-        bench.folders.remove()
+    if overlap:
+        print()
+        print("\n".join(overlap))
     if not medians:
         return
     pack_mb = pack_path(settings, SLUG).stat().st_size / 1e6

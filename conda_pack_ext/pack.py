@@ -57,10 +57,12 @@ def pack_env(
     overwrite: bool = False,
     threads: int = -1,
     progress: Progress | None = None,
+    tee=None,
 ) -> dict:
     """Pack `<pack folder>/<slug>` into `<pack folder>/.packs/<slug>.tar.gz` (with
     `<slug>_manifest.yaml` at its root and bin/conda-unpack), then record sha256 and size in
-    the sidecar and in the env's manifest.
+    the sidecar and in the env's manifest. `tee.write` (publish's upload) gets every byte
+    of the pack too, as it is written; an error it raises fails the pack.
 
     Returns {slug, pack_path, sha256, size, size_mb, prefix, warnings, seconds}. Raises
     NotFound (no env or manifest), Conflict (a current pack exists and not overwrite),
@@ -98,7 +100,7 @@ def pack_env(
         try:
             env = _conda_env(prefix, progress)
             sha256, size = _write_pack(
-                env, prefix, manifest_file, temporary, level, threads, progress
+                env, prefix, manifest_file, temporary, level, threads, progress, tee
             )
             os.replace(temporary, output)
         except BaseException as error:
@@ -198,7 +200,9 @@ def _conda_env(prefix: Path, progress: Progress) -> CondaEnv:
     return env
 
 
-def _write_pack(env, prefix, manifest_file, output, level, threads, progress) -> tuple[str, int]:
+def _write_pack(
+    env, prefix, manifest_file, output, level, threads, progress, tee=None
+) -> tuple[str, int]:
     # One lstat per file, for the progress total, the packer and the tar headers alike: on a
     # file-heavy env, per-file system calls are much of the packing time.
     stats = file_stats(env.files)
@@ -206,7 +210,7 @@ def _write_pack(env, prefix, manifest_file, output, level, threads, progress) ->
     extras, described = _describe(prefix, manifest_file)
     manifest_bytes = _manifest_for_pack(prefix, described)
     with open(output, "wb") as raw:
-        hashing = _HashingWriter(raw)
+        hashing = _HashingWriter(raw, tee)
         gzip_writer = open_gzip_writer(hashing, level, threads)
         try:
             with TarWriter(gzip_writer, mtime=time.time(), stats=stats) as archive:
@@ -260,17 +264,22 @@ def _manifest_for_pack(prefix: Path, described: dict) -> bytes:
 
 
 class _HashingWriter:
-    """Counts and hashes what goes to the file, so the pack is never read twice."""
+    """Counts and hashes what goes to the file, so the pack is never read twice, and hands
+    it to `tee` too (the gzip writer's output thread calls this)."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, tee=None):
         self.raw = raw
+        self.tee = tee
         self.sha256 = hashlib.sha256()
         self.size = 0
 
     def write(self, data) -> int:
         self.sha256.update(data)
         self.size += len(data)
-        return self.raw.write(data)
+        written = self.raw.write(data)
+        if self.tee is not None:
+            self.tee.write(data)
+        return written
 
     def flush(self) -> None:
         self.raw.flush()

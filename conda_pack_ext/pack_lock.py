@@ -3,9 +3,11 @@
 Inside the tarball, at its root beside the manifest: `<slug>.explicit.txt` (lock.py) and
 `<slug>.cdx.json` (sbom.py); the manifest says what they hold (`lock:` and `sbom:` fields).
 Beside the pack file: `.packs/<slug>.explicit.txt` and `.packs/<slug>.cdx.json`. Beside a
-published pack object `<...>/<slug>`: `<...>/<slug>.explicit.txt` and `<...>/<slug>.cdx.json`.
-ADS finds a pack by an object whose last name component is exactly the slug, so it never
-mistakes these objects for packs; our rescan skips them (`is_companion_key`).
+published pack object `<...>/<slug>`: `<...>/<slug>.explicit.txt` and `<...>/<slug>.cdx.json`,
+and `<...>/<slug>.sha256.json` for a pack uploaded while it was packed (its checksum, known
+only after its bytes: publish_stream.py). ADS finds a pack by an object whose last name
+component is exactly the slug, so it never mistakes these objects for packs; our rescan
+skips them (`is_companion_key`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .manifest import read_manifest, update_manifest, write_text_atomically
 from .sbom import SBOM_SUFFIX, license_summary, sbom_text
 
 COMPANION_SUFFIXES = (LOCK_SUFFIX, SBOM_SUFFIX)
+CHECKSUM_SUFFIX = ".sha256.json"
+# every object that may sit beside a published pack
+OBJECT_SUFFIXES = (*COMPANION_SUFFIXES, CHECKSUM_SUFFIX)
 
 
 def describe_env(prefix: Path, slug: str, version: str = "") -> tuple[dict[str, bytes], dict]:
@@ -73,8 +78,8 @@ def companion_files(pack_file: Path, slug: str) -> dict[str, Path]:
 
 
 def is_companion_key(key: str) -> bool:
-    """Whether a store key is a lock or SBOM object beside a pack (not a pack itself)."""
-    return key.endswith(COMPANION_SUFFIXES)
+    """Whether a store key is a lock, SBOM or checksum object beside a pack (not a pack)."""
+    return key.endswith(OBJECT_SUFFIXES)
 
 
 def upload_companions(store, key: str, pack_file: Path, slug: str, progress) -> dict:
@@ -89,6 +94,6 @@ def upload_companions(store, key: str, pack_file: Path, slug: str, progress) -> 
 
 
 def delete_companions(store, key: str) -> None:
-    """Remove the lock and SBOM objects beside the pack `key` (missing ones are fine)."""
-    for suffix in COMPANION_SUFFIXES:
+    """Remove the objects beside the pack `key` (missing ones are fine)."""
+    for suffix in OBJECT_SUFFIXES:
         store.delete(key + suffix)

@@ -9,7 +9,8 @@ A `sha256` in the metadata is trusted only beside `size_bytes` equal to the obje
 ADS publishes the env's `<slug>_manifest.yaml` as the metadata, replacing only slug,
 create_date, size_mb, pack_path and pack_uri: a `sha256` that the file carries (we record
 it there at pack and install) then names another tarball. Only our publish writes
-`size_bytes`, and never into that file.
+`size_bytes`, and never into that file. A pack uploaded while it was packed has its
+checksum in an object beside it instead, trusted by the same rule (publish_stream.py).
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from pathlib import Path
 from .create import create_operation
 from .envfile import validate_slug
 from .errors import Conflict, InvalidInput, NotFound
-from .manifest import ads_create_date, clean_fields, env_prefix, read_manifest
+from .manifest import PACK_FIELDS, ads_create_date, clean_fields, env_prefix, read_manifest
 from .operations import OPERATIONS
 from .pack_files import file_sha256, find_pack, pack_info
-from .pack_lock import delete_companions, is_companion_key, upload_companions
+from .pack_lock import (
+    CHECKSUM_SUFFIX,
+    delete_companions,
+    describe_env,
+    is_companion_key,
+    upload_companions,
+)
 from .progress import Progress
+from .publish_stream import pack_into_store, recorded_checksum, write_checksum
 from .settings import Settings
 from .stores.base import PackStore, open_store
 from .stores.index import load_index, make_entry, remove_paths, update_index, upsert
@@ -104,28 +112,32 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
             f"slug {slug!r} is already published: {', '.join(map(store.object_uri, existing))}",
             "pass -o to replace it, or publish under another slug",
         )
-    pack_file, sha256 = _pack_to_publish(slug, settings, progress)
+    created = ads_create_date()
+    stored = None  # the object, when it was uploaded while packing
+    found = find_pack(settings, slug)
+    if found is None:
+        described = describe_env(prefix, slug, str(manifest.get("version") or ""))[1]
+        metadata = _published(store, key, slug, {**manifest, **described}, created)
+        pack_file, sha256, stored = pack_into_store(
+            store, key, metadata, slug, settings, progress, overwrite
+        )
+    else:
+        pack_file, sha256 = _current_pack(found, slug, settings, progress)
     manifest = dict(read_manifest(prefix)["manifest"])  # packing recorded size and sha256
     size = pack_file.stat().st_size
-    published = clean_fields(
-        {
-            **_with_identity(manifest, slug),
-            "type": manifest.get("type") or "published",
-            "create_date": ads_create_date(),
-            "size_mb": round(size / 2**20, 2),
-            "pack_path": key,
-            "pack_uri": store.object_uri(key),
-            "sha256": sha256,
-            "size_bytes": size,
-        }
-    )
-    progress.check_cancelled()
-    store.upload(key, str(pack_file), published, progress, overwrite)
+    published = _published(store, key, slug, manifest, created, sha256=sha256, size=size)
+    if stored is None:  # a current pack: uploaded as it is, its checksum in the metadata
+        progress.check_cancelled()
+        store.upload(key, str(pack_file), published, progress, overwrite)
     entry = make_entry(
         published, path=key, uri=store.object_uri(key), sha256=sha256, size=size, published=_now()
     )
     entry["slug"] = slug
     try:
+        if stored is not None:
+            write_checksum(store, key, sha256, stored)
+        else:  # the metadata holds the checksum: none from an earlier publish beside it
+            store.delete(key + CHECKSUM_SUFFIX)
         entry.update(upload_companions(store, key, pack_file, slug, progress))
         _warn_all(progress, update_index(store, upsert(entry)).warnings)
     except BaseException:
@@ -151,6 +163,31 @@ def publish_operation(params: dict, settings: Settings, progress: Progress) -> d
     }
 
 
+def _published(
+    store: PackStore,
+    key: str,
+    slug: str,
+    manifest: dict,
+    created: str,
+    *,
+    sha256: str | None = None,
+    size: int | None = None,
+) -> dict:
+    """The manifest as published (ADS's fields, and ours when the pack is known)."""
+    fields = {
+        **_with_identity(manifest, slug),
+        "type": manifest.get("type") or "published",
+        "create_date": created,
+        "pack_path": key,
+        "pack_uri": store.object_uri(key),
+    }
+    for name in PACK_FIELDS:  # an earlier pack's, in the env's manifest
+        fields.pop(name, None)
+    if size is not None:
+        fields.update(size_mb=round(size / 2**20, 2), sha256=sha256, size_bytes=size)
+    return clean_fields(fields)
+
+
 def _with_identity(manifest: dict, slug: str) -> dict:
     """The manifest with the fields the object name needs (as ADS fills them)."""
     missing = [name for name in ("name", "version") if not manifest.get(name)]
@@ -171,22 +208,12 @@ def _create_env(params: dict, settings: Settings, progress: Progress) -> str:
     return result["slug"]
 
 
-def _pack_to_publish(slug: str, settings: Settings, progress: Progress) -> tuple[Path, str]:
-    """The env's current pack file and its sha256 (computed again when the recorded one is
-    unreadable); packs the env when it has none."""
-    # conda_pack (behind pack.py) is imported when packing: it stays out of server start-up
-    from .pack import pack_env
-
-    found = find_pack(settings, slug)
-    if found is None:
-        packed = pack_env(settings, slug, overwrite=True, progress=progress)
-        found, sha256 = Path(packed["pack_path"]), packed.get("sha256")
-    else:
-        sha256 = (pack_info(settings, slug) or {}).get("sha256")
-        if not (isinstance(sha256, str) and SHA256_HEX.match(sha256)):
-            progress.warn(f"the recorded sha256 of {found} is unreadable: computing it again")
-            sha256 = None
-    if not sha256:
+def _current_pack(found: Path, slug: str, settings: Settings, progress: Progress) -> tuple:
+    """The current pack file and its sha256 (computed again when the recorded one is
+    unreadable)."""
+    sha256 = (pack_info(settings, slug) or {}).get("sha256")
+    if not (isinstance(sha256, str) and SHA256_HEX.match(sha256)):
+        progress.warn(f"the recorded sha256 of {found} is unreadable: computing it again")
         progress.phase("checksumming", total=found.stat().st_size, unit="bytes")
         sha256 = file_sha256(found, progress)
     return found, sha256
@@ -256,15 +283,27 @@ def rescan_store(
     """List every object under the prefix, read each one's metadata, rewrite the index."""
     warnings = [] if warnings is None else warnings
     started = _now()
-    keys = [key for key in store.usable_keys(warnings) if not is_companion_key(key)]
+    usable = store.usable_keys(warnings)
+    with_checksum = {key for key in usable if key.endswith(CHECKSUM_SUFFIX)}
+    keys = [key for key in usable if not is_companion_key(key)]
+
+    def scan(key: str) -> tuple:
+        info = store.head_or_warn(key, warnings)
+        if info is None:
+            return None, None
+        sha256 = trusted_sha256(info.manifest, info.size)
+        if sha256 is None and key + CHECKSUM_SUFFIX in with_checksum:
+            sha256 = recorded_checksum(store, info)
+        return info, sha256
+
     with ThreadPoolExecutor(max(1, min(parallelism, 16))) as pool:
-        infos = list(pool.map(lambda key: store.head_or_warn(key, warnings), keys))
+        infos = list(pool.map(scan, keys))
     previous = {e["path"]: e for e in load_index(store, replacing=True).entries}
     scanned = {}
-    for info in infos:
+    for info, sha256 in infos:
         if info is None:
             continue
-        entry = _entry_from_object(store, info, previous.get(info.key))
+        entry = _entry_from_object(store, info, sha256, previous.get(info.key))
         if entry:
             scanned[entry["path"]] = entry
 
@@ -288,7 +327,9 @@ def trusted_sha256(manifest: dict | None, size: int | None) -> str | None:
     return None
 
 
-def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | None:
+def _entry_from_object(
+    store: PackStore, info, sha256: str | None, previous: dict | None
+) -> dict | None:
     manifest = info.manifest
     slug = posixpath.basename(info.key)
     if manifest is None:
@@ -302,7 +343,7 @@ def _entry_from_object(store: PackStore, info, previous: dict | None) -> dict | 
         manifest,
         path=info.key,
         uri=store.object_uri(info.key),
-        sha256=trusted_sha256(manifest, info.size),
+        sha256=sha256,
         size=info.size,
         published=published,
     )
@@ -316,13 +357,14 @@ def _source(store: PackStore, key: str, slug: str | None) -> StorePackSource | N
     info = store.head(key)
     if info is None:
         return None
-    manifest = info.manifest or {}
+    # the metadata's checksum, or for a pack uploaded while packing, the one beside it
+    sha256 = trusted_sha256(info.manifest, info.size) or recorded_checksum(store, info)
     return StorePackSource(
         store=store,
         key=key,
         uri=store.object_uri(key),
         size=info.size,
-        sha256=trusted_sha256(manifest, info.size),
+        sha256=sha256,
         slug=slug,
         manifest=info.manifest,
     )

@@ -128,6 +128,10 @@ def test_ours_publishes_and_ads_installs_after_ads_rewrote_the_config(
     assert created["slug"] == "oursenv_v1"  # what `ads opctl conda create -n oursenv` gives
     published = cli_json(capsys, "publish", "-s", "oursenv_v1")
     assert published["uri"] == f"{PREFIX}/cpu/oursenv/1/oursenv_v1"
+    # never packed before: packed straight into the store, its checksum beside it
+    name = published["uri"].split("/", 3)[3]
+    assert f"{name}.sha256.json" in object_storage.object_names("packs")
+    assert "sha256" not in stored_manifest(object_storage, published["uri"])
 
     # `ads opctl configure` rewrites [OCI] wholesale; our keys and ADS's both still hold
     answers = [str(ads_config), "api_key", str(oci_config_file), "DEFAULT",

@@ -101,18 +101,23 @@ def test_publish_list_install_by_slug_and_uri_through_object_storage(
     assert set(published) == {"slug", "uri", "sha256", "size"}
     key = f"conda/cpu/storetest/1.0/{SLUG}"
     assert published["uri"] == f"oci://packs@testns/{key}"
-    # beside the pack: its lock and SBOM, small objects that ADS does not take for packs
-    beside = [f"{key}.explicit.txt", f"{key}.cdx.json"]
+    # beside the pack: its lock and SBOM, and (it was uploaded while packing) its
+    # checksum, small objects that ADS does not take for packs
+    beside = [f"{key}.explicit.txt", f"{key}.cdx.json", f"{key}.sha256.json"]
     assert sorted(server.object_names("packs")) == sorted([key, *beside, "conda/index.json"])
     assert published["size"] == pack_path(load_settings(), SLUG).stat().st_size
     assert server.count("upload_part") >= 2  # the pack went multipart
-    # ADS's metadata: one key, the manifest as JSON, plus our sha256 and size_mb
+    # ADS's metadata: one key, the manifest as JSON; the checksum is known only after the
+    # upload started, so it is in the object beside the pack, with the pack's size and etag
     metadata = server.object_metadata("packs", key)
     assert list(metadata) == ["opc-meta-manifest"]
     manifest = json.loads(metadata["opc-meta-manifest"])
-    assert ADS_FIELDS <= set(manifest)
+    assert ADS_FIELDS - {"size_mb"} <= set(manifest)
     assert manifest["pack_path"] == key and manifest["pack_uri"] == published["uri"]
-    assert manifest["sha256"] == published["sha256"] and manifest["type"] == "published"
+    assert manifest["type"] == "published" and "sha256" not in manifest
+    checksum = json.loads(server.object_bytes("packs", f"{key}.sha256.json"))
+    assert checksum["sha256"] == published["sha256"]
+    assert checksum["size_bytes"] == published["size"] == len(server.object_bytes("packs", key))
 
     before = server.count("get_object") + server.count("list_objects")
     listed = cli_json(capsys, "list", "--published")["packs"]
@@ -146,8 +151,11 @@ def test_publish_and_install_through_a_folder_store(pack_folder, tmp_path, capsy
     common = ["-p", store.as_uri(), "--conda-pack-folder", str(pack_folder)]
     published = cli_json(capsys, "publish", "-s", SLUG, *common)
     assert published["uri"] == (store / "cpu/storetest/1.0" / SLUG).as_uri()
+    # packed into the store as it was written: the checksum is beside the pack
     sidecar = json.loads((store / "cpu/storetest/1.0" / f"{SLUG}.json").read_text())
-    assert sidecar["manifest"]["sha256"] == published["sha256"]
+    assert "sha256" not in sidecar["manifest"]
+    checksum = json.loads((store / "cpu/storetest/1.0" / f"{SLUG}.sha256.json").read_text())
+    assert checksum["sha256"] == published["sha256"]
     listed = cli_json(capsys, "list", "--published", "-p", store.as_uri())["packs"]
     assert [e["slug"] for e in listed] == [SLUG]
     elsewhere = tmp_path / "elsewhere"

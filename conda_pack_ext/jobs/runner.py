@@ -3,7 +3,8 @@
 The REST API submits work here and reads job state from memory, so no request ever waits
 for conda, conda-pack or a store. A JobManager owns:
 
-- worker threads (bounded concurrency) that call `run_operation` with a JobProgress,
+- worker threads (bounded concurrency) that run operations with a JobProgress (the heavy
+  ones in a child process: child.py),
 - one job per slug at a time (a second one is refused with Conflict),
 - a housekeeping thread that writes changed jobs to the history (history.py) in batches
   and sends throttled live updates through `on_event`,
@@ -27,9 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Cancelled, Conflict, InvalidInput, NotFound, PackError
-from ..operations import job_slug, run_operation, settings_for, validate_params
+from ..operations import job_slug, settings_for, validate_params
 from ..safe_yaml import shorten
 from . import history, recovery
+from .child import run_job
 from .model import JOB_STATES, Job, JobProgress, interrupted_error
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ class JobManager:
         persist_interval: float = 1.0,
         log_limit: int = 5000,
         history_limit: int = 500,
-        runner: Callable = run_operation,
+        runner: Callable = run_job,
     ):
         if max_concurrent_jobs < 1:
             raise InvalidInput("max_concurrent_jobs must be at least 1")

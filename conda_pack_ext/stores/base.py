@@ -9,9 +9,10 @@ Object Storage) or to the store folder (for a local store).
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -24,6 +25,8 @@ INDEX_NAME = "index.json"
 INDEX_MAX_BYTES = 64 << 20
 # Object Storage's limit on object names (bytes of UTF-8)
 MAX_KEY_BYTES = 1024
+# Blocks in which a file is handed to a writer (PackStore.upload)
+COPY_CHUNK = 8 << 20
 # How an upload in progress is reported as a temporary path (Progress.temp_path):
 # `oci://bucket@namespace/object?upload_id=ID`, so that a runner restarted after a crash
 # can abort it (OciStore.abort_pending_upload).
@@ -48,6 +51,28 @@ class ObjectInfo:
     size: int
     manifest: dict | None  # the `manifest` metadata, parsed; None when absent or unreadable
     etag: str = ""
+
+
+class ObjectWriter(ABC):
+    """An object written as its bytes are produced (a pack while it is being packed).
+
+    `write` takes the bytes in order; `commit` makes the object appear, whole, and returns
+    its ObjectInfo (size and etag as the store now reports them); `abort` leaves nothing
+    (no object, no pending upload, no partial file). Until `commit` returns, nobody sees
+    the object. `uploaded` counts the bytes stored so far; `on_uploaded`, when set, is
+    called with it from the thread that writes or commits."""
+
+    uploaded: int = 0
+    on_uploaded: Callable[[int], None] | None = None
+
+    @abstractmethod
+    def write(self, data) -> int: ...
+
+    @abstractmethod
+    def commit(self) -> ObjectInfo: ...
+
+    @abstractmethod
+    def abort(self) -> None: ...
 
 
 class IndexChanged(Exception):
@@ -122,12 +147,54 @@ class PackStore(ABC):
 
     def upload(
         self, key: str, path: str, manifest: dict, progress: Progress, overwrite: bool
-    ) -> None:
+    ) -> ObjectInfo:
         """Store the file at `path` under `key` with the manifest as metadata.
 
         All or nothing: on failure or cancel nothing is left under `key` (multipart
         uploads are aborted). Without `overwrite` an existing key is refused (Conflict)."""
-        self._upload(self.check_key(key), path, manifest, progress, overwrite)
+        progress.phase("uploading", total=os.path.getsize(path), unit="bytes")
+        writer = self.open_writer(key, manifest, progress, overwrite)
+        writer.on_uploaded = progress.update
+        try:
+            with open(path, "rb") as source:
+                while chunk := source.read(COPY_CHUNK):
+                    progress.check_cancelled()
+                    writer.write(chunk)
+            return writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+
+    def open_writer(
+        self, key: str, manifest: dict, progress: Progress, overwrite: bool
+    ) -> ObjectWriter:
+        """An ObjectWriter of `key` with the manifest as metadata: the object's bytes go
+        to the store while they are produced. Cancel through `progress` stops the writes
+        (Cancelled); the caller aborts the writer on any failure. Without `overwrite` an
+        existing key is refused (Conflict) at the latest on commit."""
+        return self._open_writer(self.check_key(key), manifest, progress, overwrite)
+
+    def put_bytes(self, key: str, data: bytes, manifest: dict | None = None) -> ObjectInfo:
+        """Store a small object (a few kB) under `key`, replacing any."""
+        writer = self.open_writer(key, manifest or {}, Progress(), True)
+        try:
+            writer.write(data)
+            return writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+
+    def read_small(self, key: str, limit: int) -> bytes | None:
+        """The bytes of a small object, or None when it does not exist or is over `limit`
+        bytes (then it is not what the caller looks for)."""
+        info = self.head(key)
+        if info is None or info.size > limit:
+            return None
+        data = bytearray()
+        with self.open(key, info.size) as stream:
+            while len(data) <= limit and (block := stream.read(limit + 1 - len(data))):
+                data += block
+        return bytes(data) if len(data) <= limit else None
 
     def open(self, key: str, size: int) -> BinaryIO:
         """A binary stream of the object's bytes, read in order."""
@@ -141,9 +208,9 @@ class PackStore(ABC):
     def _head(self, key: str) -> ObjectInfo | None: ...
 
     @abstractmethod
-    def _upload(
-        self, key: str, path: str, manifest: dict, progress: Progress, overwrite: bool
-    ) -> None: ...
+    def _open_writer(
+        self, key: str, manifest: dict, progress: Progress, overwrite: bool
+    ) -> ObjectWriter: ...
 
     @abstractmethod
     def _open(self, key: str, size: int) -> BinaryIO: ...

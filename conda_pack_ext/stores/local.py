@@ -21,9 +21,16 @@ from urllib.parse import unquote, urlsplit
 from ..errors import Conflict, InvalidInput, StoreError
 from ..private_files import open_private
 from ..progress import Progress
-from .base import INDEX_NAME, IndexChanged, IndexTooLarge, ObjectInfo, PackStore
+from .base import (
+    COPY_CHUNK,
+    INDEX_NAME,
+    IndexChanged,
+    IndexTooLarge,
+    ObjectInfo,
+    ObjectWriter,
+    PackStore,
+)
 
-COPY_CHUNK = 8 << 20
 SIDECAR_SUFFIX = ".json"
 
 
@@ -95,35 +102,8 @@ class LocalStore(PackStore):
         stat = path.stat()
         return ObjectInfo(key, stat.st_size, manifest, f"{stat.st_mtime_ns}-{stat.st_ino}")
 
-    def _upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        token = uuid.uuid4().hex
-        partial = target.with_name(f".{target.name}.{token}.partial")
-        sidecar_partial = target.with_name(f".{target.name}.{token}.json.partial")
-        size = os.path.getsize(path)
-        progress.phase("uploading", total=size, unit="bytes")
-        try:
-            with open(path, "rb") as source, open(partial, "wb") as out:
-                while chunk := source.read(COPY_CHUNK):
-                    progress.check_cancelled()
-                    out.write(chunk)
-                    progress.advance(len(chunk))
-            sidecar_partial.write_text(json.dumps({"manifest": manifest}, indent=1))
-            with self._lock(".publish.lock"):
-                if target.exists() and not overwrite:
-                    raise Conflict(
-                        f"{self.object_uri(key)} already exists", "pass -o to replace it"
-                    )
-                # the object appears last: a visible pack always has its metadata
-                os.replace(sidecar_partial, target.with_name(target.name + SIDECAR_SUFFIX))
-                os.replace(partial, target)
-        except OSError as error:
-            raise StoreError(f"cannot write {target}: {error.strerror or error}") from None
-        finally:
-            for leftover in (partial, sidecar_partial):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+    def _open_writer(self, key, manifest, progress: Progress, overwrite: bool) -> ObjectWriter:
+        return _FileWriter(self, key, manifest, overwrite)
 
     def _open(self, key: str, size: int) -> BinaryIO:
         try:
@@ -189,3 +169,62 @@ class LocalStore(PackStore):
             partial = self.root / f".{INDEX_NAME}.{uuid.uuid4().hex}.partial"
             partial.write_bytes(data)
             os.replace(partial, self._index_path())
+
+
+class _FileWriter(ObjectWriter):
+    """A pack written into a hidden partial file beside its place, renamed into place with
+    its metadata sidecar on commit (the object appears last: a visible pack always has its
+    metadata)."""
+
+    def __init__(self, store: LocalStore, key: str, manifest: dict, overwrite: bool):
+        self.store, self.key, self.manifest, self.overwrite = store, key, manifest, overwrite
+        self.target = store.path(key)
+        token = uuid.uuid4().hex
+        self.partial = self.target.with_name(f".{self.target.name}.{token}.partial")
+        self.sidecar_partial = self.target.with_name(f".{self.target.name}.{token}.json.partial")
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.file = open(self.partial, "wb")  # noqa: SIM115 - closed by commit or abort
+        except OSError as error:
+            raise self._failure(error) from None
+
+    def write(self, data) -> int:
+        try:
+            written = self.file.write(data)
+        except OSError as error:
+            raise self._failure(error) from None
+        self.uploaded += written
+        if self.on_uploaded:
+            self.on_uploaded(self.uploaded)
+        return written
+
+    def commit(self) -> ObjectInfo:
+        target = self.target
+        try:
+            self.file.close()
+            self.sidecar_partial.write_text(json.dumps({"manifest": self.manifest}, indent=1))
+            with self.store._lock(".publish.lock"):
+                if target.exists() and not self.overwrite:
+                    raise Conflict(
+                        f"{self.store.object_uri(self.key)} already exists", "pass -o to replace it"
+                    )
+                os.replace(self.sidecar_partial, target.with_name(target.name + SIDECAR_SUFFIX))
+                os.replace(self.partial, target)
+        except OSError as error:
+            raise self._failure(error) from None
+        finally:
+            self._remove_partials()
+        return self.store._head(self.key)
+
+    def abort(self) -> None:
+        self._remove_partials()
+
+    def _remove_partials(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        for leftover in (self.partial, self.sidecar_partial):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+    def _failure(self, error: OSError) -> StoreError:
+        return StoreError(f"cannot write {self.target}: {error.strerror or error}")

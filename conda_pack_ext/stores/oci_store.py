@@ -1,7 +1,8 @@
 """The OCI Object Storage store: `oci://bucket@namespace/prefix`, laid out as ADS does.
 
-Uploads over one part size go multipart: parts are read in order, each sent with its
-Content-MD5 by `parallelism` threads, and any failure or cancel aborts the upload.
+Uploads over one part size go multipart as their bytes are produced (oci_upload.py): each
+part is sent with its Content-MD5 by `parallelism` threads, and any failure or cancel
+aborts the upload.
 Downloads are parallel ranged GETs handed to the reader in order (RangedReader).
 """
 
@@ -10,10 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import random
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from urllib.parse import urlsplit
 
 import oci
@@ -30,9 +29,9 @@ from .base import (
     IndexChanged,
     IndexTooLarge,
     ObjectInfo,
+    ObjectWriter,
     PackStore,
     manifest_from_metadata,
-    pending_upload_reference,
 )
 from .ranged_reader import RangedReader
 
@@ -179,101 +178,11 @@ class OciStore(PackStore):
         )
 
     # ---- upload ---------------------------------------------------------------------
-    def _upload(self, key, path, manifest, progress: Progress, overwrite: bool) -> None:
-        size = os.path.getsize(path)
-        manifest_json = json.dumps(manifest)
-        condition = {} if overwrite else {"if_none_match": "*"}
-        self._abort_leftover_uploads(key, progress)
-        progress.phase("uploading", total=size, unit="bytes")
-        if size <= self.part_size:
-            with open(path, "rb") as source:
-                data = source.read()
-            progress.check_cancelled()
-            self._call(
-                self.client.put_object,
-                self.namespace,
-                self.bucket,
-                key,
-                data,
-                content_length=len(data),
-                content_md5=_md5(data),
-                opc_meta={"manifest": manifest_json},
-                what=f"upload {self.object_uri(key)}",
-                **condition,
-            )
-            progress.advance(len(data))
-            return
-        details = oci.object_storage.models.CreateMultipartUploadDetails(
-            object=key, metadata={"opc-meta-manifest": manifest_json}
-        )
-        upload = self._call(
-            self.client.create_multipart_upload,
-            self.namespace,
-            self.bucket,
-            details,
-            what=f"start uploading {self.object_uri(key)}",
-            **condition,
-        ).data
-        # recorded so that a job runner restarted after a crash can abort it
-        progress.temp_path(pending_upload_reference(self.object_uri(key), upload.upload_id))
-        try:
-            parts = self._upload_parts(key, upload.upload_id, path, progress)
-            progress.check_cancelled()
-            self._call(
-                self.client.commit_multipart_upload,
-                self.namespace,
-                self.bucket,
-                key,
-                upload.upload_id,
-                oci.object_storage.models.CommitMultipartUploadDetails(parts_to_commit=parts),
-                what=f"finish uploading {self.object_uri(key)}",
-                **condition,
-            )
-        except BaseException:
-            self._abort(key, upload.upload_id)
-            raise
+    def _open_writer(self, key, manifest, progress: Progress, overwrite: bool) -> ObjectWriter:
+        # a module of its own: the parts' queue and threads
+        from .oci_upload import MultipartWriter
 
-    def _upload_parts(self, key: str, upload_id: str, path: str, progress: Progress) -> list:
-        """Send the file's parts with at most `parallelism` in flight; in part order."""
-        done: dict[int, str] = {}
-        pending: dict[Future, tuple[int, int]] = {}
-        pool = ThreadPoolExecutor(self.parallelism, thread_name_prefix="upload-part")
-
-        def collect(block: bool) -> None:
-            if not pending:
-                return
-            finished, _ = wait(
-                list(pending), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED
-            )
-            for future in finished:
-                number, length = pending.pop(future)
-                done[number] = future.result()  # raises the part's error
-                progress.advance(length)
-
-        try:
-            with open(path, "rb") as source:
-                number = 0
-                while True:
-                    progress.check_cancelled()
-                    if len(pending) >= self.parallelism:
-                        collect(block=True)
-                        continue
-                    data = source.read(self.part_size)
-                    if not data:
-                        break
-                    number += 1
-                    future = pool.submit(self._upload_part, key, upload_id, number, data)
-                    pending[future] = (number, len(data))
-                    collect(block=False)
-            while pending:
-                progress.check_cancelled()
-                collect(block=True)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return [
-            oci.object_storage.models.CommitMultipartUploadPartDetails(part_num=n, etag=done[n])
-            for n in sorted(done)
-        ]
+        return MultipartWriter(self, key, manifest, progress, overwrite)
 
     def _upload_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
         response = self._call(
