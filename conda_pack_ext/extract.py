@@ -13,7 +13,7 @@ the member checks live).
 
 Speed: the reading thread only parses headers (tar_reader.TarReader, much leaner than
 tarfile's stream mode) and makes directories and links; ISA-L decompresses in its own
-thread, and file contents go in batches to a few writer threads, which create the files
+thread, fed by a thread that reads and hashes the pack (extract_source.py), and file contents go in batches to a few writer threads, which create the files
 with plain os calls (no chown, no buffered-IO setup) while the next headers are read:
 creating many files is system-call bound, and those calls run without the GIL. The
 destination starts empty, so the writer knows what exists without a stat per member.
