@@ -1,28 +1,37 @@
-"""Publish and install through Object Storage: conda-pack-ext against ADS's way.
+"""Publish and install through Object Storage: conda-pack-ext against ADS's way, and an
+install from the store against the same install from the local file.
 
 Runs the test suite's Object Storage server in its own process, throttled per connection
-(default 50 MB/s, a remote link), and the benchmark env (python plus `cpe-large`, at least
-300 MB of real files). Every run is a fresh process; the sides alternate which goes first:
+(default 50 MB/s, a remote link), on the benchmark envs (bench/envs.py: base, files, large;
+shared with bench/install.py through --work). Every run is a fresh process; the sides
+alternate which goes first:
+  install  local ours  `conda-pack-ext install -u PACK` of the env's pack file (what the
+                       store holds), into a fresh folder
+           store ours  `conda-pack-ext install -s SLUG` (parallel ranged GETs streamed into
+                       the extraction, sha256 checked, relocation) into a fresh folder
+           ads         one GET streamed to a file, `tar -xf`, then conda-unpack
   publish  ours  `conda-pack-ext publish -s SLUG -o` with no current pack (pack + upload)
            ads   conda_pack.pack(compress_level=7, n_threads=-1, ignore_missing_files=True),
                  then a multipart upload in 11 parts, one thread each (ADS's uploader)
-  install  ours  `conda-pack-ext install -s SLUG` (parallel ranged GETs streamed into the
-                 extraction, sha256 checked, conda-unpack) into a fresh folder
-           ads   one GET streamed to a file, `tar -xf`, then conda-unpack
-Targets: ours <= 0.5x ADS's time for each.
+ADS's sides and publishing run on the envs of --ads-envs only (default base: ADS packs the
+large env in minutes); there the env's pack is made again by each `publish ours`.
+Targets: on the ADS envs, ours <= 0.5x ADS's time for publish and install; on the large
+env, the install from the store <= 1.1x the local install (the download hides behind the
+extraction).
 
-`--envs base,large` times, per env of bench/envs.py, `pack -s SLUG -o` against `publish -s
-SLUG -o` with no current pack, alternating, in the same run: publish uploads the pack while
-it is written, so it should take little longer than the packing alone. Target: publish
-<= 1.15x pack. `--runs 0 --envs large` runs only that.
+`--overlap-envs large` (the default) first times, per env, `pack -s SLUG -o` against
+`publish -s SLUG -o` with no current pack, alternating, in the same run: publish uploads the
+pack while it is written, so it should take little longer than the packing alone. Target:
+publish <= 1.15x pack. `--overlap-runs 0` skips it; `--envs ""` runs only it.
 
-`--sweep` then times our upload of the existing pack (publish with a current pack) and
-our install for a grid of part sizes and parallelism (config.ini's part_size_mb and
-parallelism), alternating passes, to choose the defaults from; `--runs 0 --sweep` only
-sweeps.
+`--sweep` then times, on the first env, our upload of the existing pack (publish with a
+current pack) and our install for a grid of part sizes and parallelism (config.ini's
+part_size_mb and parallelism), alternating passes, to choose the defaults from;
+`--runs 0 --sweep` only sweeps.
 
-Usage: python bench/store.py [--runs 3] [--sweep [--sweep-runs 2]] [--size-mb 300]
-                             [--envs large [--overlap-runs 2]] [--bandwidth-mb 50] [--work DIR]
+Usage: python bench/store.py [--envs base,large] [--ads-envs base] [--runs 3]
+                             [--overlap-envs large] [--overlap-runs 2]
+                             [--sweep [--sweep-runs 2]] [--bandwidth-mb 50] [--work DIR]
 """
 
 from __future__ import annotations
@@ -38,25 +47,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (  # noqa: E402
     REPO,
-    SLUG,
     Folders,
     load_note,
     measured,
     median,
-    prepare,
     run,
     timed,
     verdict,
     wait_after_deletions,
 )
-from envs import prepare_env  # noqa: E402
+from envs import KINDS, prepare_env  # noqa: E402
 
-from conda_pack_ext.pack import pack_path  # noqa: E402
+from conda_pack_ext.pack import find_pack, pack_env, pack_path  # noqa: E402
 from conda_pack_ext.settings import Settings, write_config  # noqa: E402
 
 BUCKET, NAMESPACE, PREFIX = "packs", "benchns", "conda"
 TARGET = 0.5
-OVERLAP_TARGET = 1.15
+STORE_VS_LOCAL_TARGET = 1.1  # on the large env
+OVERLAP_TARGET = 1.15  # publish without a current pack against pack alone
 SWEEP_PART_SIZES_MB = (16, 32, 64)
 SWEEP_PARALLELISM = (4, 8, 16)
 
@@ -149,18 +157,20 @@ def write_oci_config(work: Path) -> Path:
 
 
 class Bench:
-    """The server, the config and the four timed actions."""
+    """The server's config and the timed actions on one env."""
 
     def __init__(self, work: Path, settings: Settings, prefix: Path, endpoint: str):
         self.work, self.settings, self.prefix, self.endpoint = work, settings, prefix, endpoint
+        self.slug = prefix.name
         self.oci_config = write_oci_config(work)
-        self.config_dir = work / "ads"
+        # not the envs' own ads folder: that one serves the other benches
+        self.config_dir = work / "store" / "ads"
         self.env = dict(os.environ, ADS_OPS_CONFIG_DIR=str(self.config_dir))
         self.cli = [sys.executable, "-m", "conda_pack_ext"]
         # another slug: our publish -o removes every other object of its own slug
-        self.ads_key = f"{PREFIX}/cpu/ads/1/ads_{SLUG}"
-        self.ads_pack = work / "ads.tar.gz"
-        self.folders = Folders(work / "installs")
+        self.ads_key = f"{PREFIX}/cpu/ads/1/ads_{self.slug}"
+        self.ads_pack = work / "store" / "ads.tar.gz"
+        self.folders = Folders(work / "store" / "installs")
         self.configure(Settings().part_size_mb, Settings().parallelism)
 
     def configure(self, part_size_mb: int, parallelism: int) -> None:
@@ -177,24 +187,36 @@ class Bench:
             str(self.config_dir),
         )
 
+    def pack(self) -> Path:
+        """The env's current pack, made if there is none."""
+        return find_pack(self.settings, self.slug) or Path(
+            pack_env(self.settings, self.slug, overwrite=True)["pack_path"]
+        )
+
     def publish_ours(self, repack: bool = True) -> None:
         if repack:  # no current pack: publish packs, then uploads
-            for stale in pack_path(self.settings, SLUG).parent.glob(f"{SLUG}.tar.gz*"):
+            for stale in pack_path(self.settings, self.slug).parent.glob(f"{self.slug}.tar.gz*"):
                 stale.unlink()
-        run([*self.cli, "publish", "-s", SLUG, "-o"], self.env)
+        run([*self.cli, "publish", "-s", self.slug, "-o"], self.env)
 
     def publish_ads(self) -> None:
         run([sys.executable, "-c", ADS_PUBLISH, str(self.prefix), str(self.ads_pack),
              str(self.oci_config), self.endpoint, NAMESPACE, BUCKET, self.ads_key], self.env)  # fmt: skip
 
-    def install_ours(self) -> None:
-        folder = self.folders.new("ours")
-        run([*self.cli, "install", "-s", SLUG, "--conda-pack-folder", str(folder)], self.env)
+    def install_store(self) -> tuple[float, float]:
+        folder = self.folders.new("store")
+        return measured([*self.cli, "install", "-s", self.slug, "--conda-pack-folder",
+                         str(folder)], self.env)  # fmt: skip
+
+    def install_local(self) -> tuple[float, float]:
+        folder = self.folders.new("local")
+        return measured([*self.cli, "install", "-u", str(self.pack()), "--conda-pack-folder",
+                         str(folder)], self.env)  # fmt: skip
 
     def install_ads(self) -> None:
-        target = self.folders.new("ads") / SLUG
+        target = self.folders.new("ads") / self.slug
         target.mkdir(parents=True)
-        download = self.work / "ads-download.tar.gz"
+        download = self.work / "store" / "ads-download.tar.gz"
         run([sys.executable, "-c", ADS_DOWNLOAD, str(self.oci_config), self.endpoint,
              NAMESPACE, BUCKET, self.ads_key, str(download)], self.env)  # fmt: skip
         run(["tar", "-xf", str(download), "-C", str(target)])
@@ -202,26 +224,30 @@ class Bench:
         download.unlink()
 
 
-def compare(bench: Bench, runs: int) -> dict[str, float]:
-    """Alternating runs of both sides; the medians."""
-    times: dict[str, list[float]] = {
-        "publish ours": [], "publish ads": [], "install ours": [], "install ads": []
-    }  # fmt: skip
-    actions = {
-        "publish ours": bench.publish_ours,
-        "publish ads": bench.publish_ads,
-        "install ours": bench.install_ours,
-        "install ads": bench.install_ads,
-    }
+def compare(bench: Bench, runs: int, ads: bool) -> dict[str, float]:
+    """Alternating runs of the sides (ADS's and publishing only if `ads`); the medians, and
+    the peak RSS of the installs as `<name> rss`."""
+    installs = {"install local": bench.install_local, "install store": bench.install_store}
+    others = {}
+    if ads:
+        installs["install ads"] = lambda: (timed(bench.install_ads), 0.0)
+        others = {"publish ours": bench.publish_ours, "publish ads": bench.publish_ads}
+    times: dict[str, list[float]] = {name: [] for name in [*others, *installs]}
+    peaks: dict[str, float] = {}
     for round_number in range(runs):
-        for action in ("publish", "install"):
-            sides = ("ours", "ads") if round_number % 2 == 0 else ("ads", "ours")
-            for side in sides:
-                name = f"{action} {side}"
-                times[name].append(timed(actions[name]))
+        for group in (others, installs):
+            names = list(group) if round_number % 2 == 0 else list(reversed(group))
+            for name in names:
+                if group is installs:
+                    os.sync()
+                    seconds, rss = group[name]()
+                    peaks[f"{name} rss"] = max(rss, peaks.get(f"{name} rss", 0.0))
+                else:
+                    seconds = timed(group[name])
+                times[name].append(seconds)
         line = "  ".join(f"{name} {values[-1]:5.1f}s" for name, values in times.items())
         print(f"  run {round_number + 1}: {line}", flush=True)
-    return {name: median(values) for name, values in times.items()}
+    return {name: median(values) for name, values in times.items()} | peaks
 
 
 def sweep(bench: Bench, runs: int, ads: dict[str, float] | None) -> None:
@@ -234,7 +260,7 @@ def sweep(bench: Bench, runs: int, ads: dict[str, float] | None) -> None:
         for part_size_mb, parallelism in grid if sweep_run % 2 == 0 else reversed(grid):
             bench.configure(part_size_mb, parallelism)
             upload = timed(lambda: bench.publish_ours(repack=False))
-            install = timed(bench.install_ours)
+            install = bench.install_store()[0]
             times[(part_size_mb, parallelism)].append((upload, install))
     default = Settings()
     bench.configure(default.part_size_mb, default.parallelism)
@@ -261,12 +287,58 @@ def sweep(bench: Bench, runs: int, ads: dict[str, float] | None) -> None:
     print(f"fastest upload + install: part {best[0]} MB, parallelism {best[1]}")
 
 
+def bench_env(kind: str, endpoint: str, args, ads: bool) -> tuple[Bench, dict, list[str]]:
+    """One env's runs: (its bench, the medians, its verdict lines)."""
+    work = Path(args.work).absolute()
+    settings, prefix = prepare_env(work, kind)
+    bench = Bench(work, settings, prefix, endpoint)
+    bench.folders.remove()  # leftovers of an interrupted run
+    wait_after_deletions()
+    pack = bench.pack()
+    print(f"\n== {kind}: pack {pack.stat().st_size / 1e6:.0f} MB ({load_note()})", flush=True)
+    bench.publish_ours(repack=False)  # the object to read
+    if ads:
+        bench.publish_ads()
+    medians: dict[str, float] = {}
+    try:
+        if args.runs:
+            medians = compare(bench, args.runs, ads)
+    finally:
+        bench.folders.remove()
+    if not medians:
+        return bench, medians, []
+    local, store = medians["install local"], medians["install store"]
+    print(f"{'':16}{'time':>9}{'peak RSS':>10}{'/local':>8}" + (f"{'/ADS':>7}" if ads else ""))
+    for name in ("install local", "install store", "install ads"):
+        if name in medians:
+            line = (f"{name:16}{medians[name]:8.2f}s{medians.get(name + ' rss', 0):8.0f}MB"
+                    f"{medians[name] / local:8.2f}")  # fmt: skip
+            if ads:
+                line += f"{medians[name] / medians['install ads']:7.2f}"
+            print(line)
+    lines = []
+    if ads:
+        for action in ("publish", "install"):
+            ours = medians["publish ours" if action == "publish" else "install store"]
+            ratio = ours / medians[f"{action} ads"]
+            if action == "publish":
+                print(f"publish ours {ours:.2f}s, ADS {medians['publish ads']:.2f}s")
+            lines.append(verdict(f"{kind} {action} via the store vs ADS", ratio, TARGET))
+    if kind == "large":
+        lines.append(
+            verdict(f"{kind} install from the store vs local", store / local, STORE_VS_LOCAL_TARGET)
+        )
+    else:
+        print(f"(store / local on {kind}: {store / local:.2f}x)")
+    return bench, medians, lines
+
+
 def publish_overlap(work: Path, kind: str, runs: int, endpoint: str) -> list[str]:
     """`pack -s SLUG -o` against `publish -s SLUG -o` without a current pack, alternating,
     on one env of envs.py; prints both and returns the verdict line."""
     settings, prefix = prepare_env(work, kind)
     slug = prefix.name
-    bench = Bench(work / f"publish-{kind}", settings, prefix, endpoint)
+    bench = Bench(work, settings, prefix, endpoint)
     pack = [*bench.cli, "pack", "-s", slug, "-o", "--conda-pack-folder", str(settings.pack_folder)]
     publish = [*bench.cli, "publish", "-s", slug, "-o"]
 
@@ -294,58 +366,40 @@ def publish_overlap(work: Path, kind: str, runs: int, endpoint: str) -> list[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--envs", default="base,large", help=f"of {', '.join(KINDS)}")
+    parser.add_argument("--ads-envs", default="base", help="envs that also run ADS's sides")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sweep", action="store_true", help="also sweep part size/parallelism")
     parser.add_argument("--sweep-runs", type=int, default=2, help="passes over the sweep grid")
-    parser.add_argument("--size-mb", type=int, default=300)
     parser.add_argument("--bandwidth-mb", type=float, default=50)
-    parser.add_argument("--envs", default="", help="envs of envs.py: publish vs pack alone")
+    parser.add_argument("--overlap-envs", default="large", help="publish vs pack alone on these")
     parser.add_argument("--overlap-runs", type=int, default=2)
-    parser.add_argument("--work", default=str(REPO / ".cache" / "bench-store"))
+    parser.add_argument("--work", default=str(REPO / ".cache" / "bench"))
     args = parser.parse_args()
-    work = Path(args.work).absolute()
-    work.mkdir(parents=True, exist_ok=True)
+    ads_envs = set(filter(None, args.ads_envs.split(",")))
     server, endpoint = start_server(args.bandwidth_mb)
-    overlap: list[str] = []
-    medians = None
+    print(
+        f"{args.bandwidth_mb:g} MB/s per connection, {os.cpu_count()} CPUs, {args.runs} runs "
+        "each (medians)"
+    )
+    lines = []
     try:
-        for kind in filter(None, args.envs.split(",")):
-            overlap += publish_overlap(work, kind, args.overlap_runs, endpoint)
-        if args.runs or args.sweep:
-            settings, prefix = prepare(work, args.size_mb)
-            bench = Bench(work, settings, prefix, endpoint)
-            bench.folders.remove()  # leftovers of an interrupted run
-            wait_after_deletions()
-            try:
-                bench.publish_ours(repack=not pack_path(settings, SLUG).exists())
-                bench.publish_ads()
-                if args.runs:
-                    medians = compare(bench, args.runs)
-                if args.sweep:
-                    sweep(bench, args.sweep_runs, medians)
-            finally:
-                bench.folders.remove()
+        for kind in filter(None, args.overlap_envs.split(",")):
+            if args.overlap_runs:
+                lines += publish_overlap(Path(args.work), kind, args.overlap_runs, endpoint)
+        for number, kind in enumerate(filter(None, args.envs.split(","))):
+            bench, medians, env_lines = bench_env(kind, endpoint, args, kind in ads_envs)
+            lines += env_lines
+            if args.sweep and number == 0:
+                try:
+                    sweep(bench, args.sweep_runs, medians if "install ads" in medians else None)
+                finally:
+                    bench.folders.remove()
     finally:
         server.terminate()
         server.wait()
-    if overlap:
-        print()
-        print("\n".join(overlap))
-    if not medians:
-        return
-    pack_mb = pack_path(settings, SLUG).stat().st_size / 1e6
-    print(
-        f"\nenv {prefix}, our pack {pack_mb:.0f} MB, {args.bandwidth_mb:g} MB/s per "
-        f"connection, {os.cpu_count()} CPUs, {args.runs} runs each (medians)"
-    )
-    print(f"{'':9}{'ours':>8}{'ADS':>8}{'ratio':>8}")
-    for action in ("publish", "install"):
-        ours, ads = medians[f"{action} ours"], medians[f"{action} ads"]
-        print(f"{action:9}{ours:7.2f}s{ads:7.2f}s{ours / ads:8.2f}")
     print()
-    for action in ("publish", "install"):
-        ratio = medians[f"{action} ours"] / medians[f"{action} ads"]
-        print(verdict(f"{action} via the store vs ADS", ratio, TARGET))
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -230,7 +230,7 @@ def _add_direct_url(package: Package, path: Path) -> None:
 
 def pack_contents(stream, where: str) -> Contents:
     """Read a pack (any stream of a tar, compressed or not) without extracting it."""
-    from .extract import DamagedPack, open_decompressed
+    from .extract_source import DamagedPack, open_decompressed
 
     buffered = io.BufferedReader(_Raw(stream), buffer_size=1 << 20)
     reader = _PackReader(where)

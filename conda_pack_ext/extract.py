@@ -13,7 +13,7 @@ the member checks live).
 
 Speed: the reading thread only parses headers (tar_reader.TarReader, much leaner than
 tarfile's stream mode) and makes directories and links; ISA-L decompresses in its own
-thread, and file contents go in batches to a few writer threads, which create the files
+thread, fed by a thread that reads and hashes the pack (extract_source.py), and file contents go in batches to a few writer threads, which create the files
 with plain os calls (no chown, no buffered-IO setup) while the next headers are read:
 creating many files is system-call bound, and those calls run without the GIL. The
 destination starts empty, so the writer knows what exists without a stat per member.
@@ -21,9 +21,7 @@ destination starts empty, so the writer knows what exists without a stat per mem
 
 from __future__ import annotations
 
-import bz2
 import errno
-import hashlib
 import io
 import lzma
 import os
@@ -34,9 +32,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from isal import igzip_threaded, isal_zlib
+from isal import isal_zlib
 
-from .errors import InvalidInput, PackError
+from .errors import PackError
 from .extract_rules import (
     NameLimits,
     UnpackBudget,
@@ -45,14 +43,10 @@ from .extract_rules import (
     default_limit,
     file_mode,
 )
+from .extract_source import READ_BLOCK, DamagedPack, HashingReader, open_decompressed
 from .progress import Progress
 from .tar_reader import BLOCK, TarReader, UnsupportedMember
 
-GZIP_MAGIC = b"\x1f\x8b"
-BZIP2_MAGIC = b"BZh"
-XZ_MAGIC = b"\xfd7zXZ\x00"
-TAR_MAGIC_OFFSET = 257  # "ustar" sits here in POSIX and GNU tar headers
-READ_BLOCK = 1 << 20
 # Files up to this size are read into memory and written by a writer thread; larger ones
 # are streamed to disk by the reading thread.
 THREADED_FILE_LIMIT = 32 << 20
@@ -78,65 +72,12 @@ def current_umask() -> int:
     return 0o022
 
 
-class DamagedPack(InvalidInput):
-    """The stream is not a complete, readable tar archive."""
-
-
 @dataclass
 class ExtractResult:
     files: int
     unpacked_bytes: int
     compressed_bytes: int
     sha256: str
-
-
-class HashingReader(io.RawIOBase):
-    """A read-only stream that hashes and counts what passes through it."""
-
-    def __init__(self, stream, check_cancelled=None):
-        self._stream = stream
-        self._check_cancelled = check_cancelled
-        self.digest = hashlib.sha256()
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._stream.read(len(buffer))
-        if not data:
-            return 0
-        size = len(data)
-        buffer[:size] = data
-        self.digest.update(data)
-        self.count += size
-        if self._check_cancelled:
-            # may run in the decompression thread; its exception reaches the reader
-            self._check_cancelled()
-        return size
-
-
-def open_decompressed(stream: io.BufferedReader):
-    """A stream of the tar bytes inside `stream`, chosen by its magic number.
-
-    gzip, the format conda-pack and ADS use, is decompressed by ISA-L in a worker thread,
-    so that decompression overlaps with writing files.
-    """
-    head = stream.peek(TAR_MAGIC_OFFSET + 5)
-    if head.startswith(GZIP_MAGIC):
-        return igzip_threaded.open(stream, "rb", threads=1, block_size=READ_BLOCK)
-    if head.startswith(BZIP2_MAGIC):
-        return bz2.BZ2File(stream, "rb")
-    if head.startswith(XZ_MAGIC):
-        return lzma.LZMAFile(stream, "rb")
-    if head[TAR_MAGIC_OFFSET : TAR_MAGIC_OFFSET + 5] == b"ustar":
-        return stream
-    if not head:
-        raise DamagedPack("the pack is empty", "download or build it again")
-    raise DamagedPack(
-        "the pack is not a tar archive (.tar.gz, .tar.bz2, .tar.xz or .tar)",
-        "conda-pack-ext installs packs made by conda-pack in tar format",
-    )
 
 
 DIR, FILE, LINK = "dir", "file", "link"
@@ -423,6 +364,8 @@ def extract_stream(
     except BaseException as error:
         writer.abort()
         raise _explained(error, destination) from None
+    finally:
+        hashing.close()
     if files == 0:
         raise DamagedPack("the pack holds no files", "download or build it again")
     return ExtractResult(

@@ -26,9 +26,11 @@ record naming a missing or non-regular file is refused, as conda-unpack would fa
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import mmap
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -52,6 +54,10 @@ MAX_PATH_BYTES = 4096
 # text files up to this size are rewritten in memory, larger ones through a temporary file
 IN_MEMORY_BYTES = 16 * 2**20
 CHUNK_BYTES = 2**20
+
+# A record as conda-pack writes nearly all of them: three quoted strings without quotes or
+# backslashes inside, read without the cost of a parser (one line per recorded file)
+PLAIN_RECORD = re.compile(r"\('([^'\\\n\r\0]*)', '([^'\\\n\r\0]*)', '(text|binary)'\),?")
 
 UNREADABLE_HINT = (
     "installs never run code from a pack; repack the environment with conda-pack "
@@ -129,7 +135,10 @@ def _read_script(script: Path) -> str:
 def _parse_record(line: str, number: int) -> PrefixRecord:
     """One `('path', 'placeholder', 'mode'),` line, as data only."""
     value = None
-    if len(line) <= MAX_RECORD_LINE:
+    plain = PLAIN_RECORD.fullmatch(line)
+    if plain and len(line) <= MAX_RECORD_LINE:
+        value = plain.groups()  # what literal_eval gives for quotes without escapes
+    elif len(line) <= MAX_RECORD_LINE:
         try:
             value = ast.literal_eval(line.removesuffix(","))
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -180,16 +189,22 @@ def relocate_env(root: Path, new_prefix: Path, progress: Progress) -> int:
     if records is None:
         progress.warn(f"the pack has no {UNPACK_SCRIPT}: prefixes were not rewritten")
         return 0
-    real_root = Path(os.path.realpath(root))
+    targets = _RecordTargets(root)
+    new = str(new_prefix).encode()
     changed = 0
     for index, record in enumerate(records):
         if index % 256 == 0:
             progress.check_cancelled()
-        target = _record_target(root, real_root, record)
-        if target is None:
+        descriptor = targets.open(record)
+        if descriptor is None:
             progress.warn(f"prefix record for {record.path!r} names a symlink: skipped")
             continue
-        changed += update_prefix(target, str(new_prefix), record.placeholder, record.mode)
+        try:
+            changed += _update_open_file(
+                descriptor, targets.path, new, record.placeholder.encode(), record.mode
+            )
+        finally:
+            os.close(descriptor)
     # Deleted rather than left as conda-pack leaves it: its records are applied and the files
     # no longer hold its placeholders, so running it again does nothing useful (and would
     # rewrite the new prefix wherever that contains a placeholder); a later conda-pack of
@@ -201,41 +216,100 @@ def relocate_env(root: Path, new_prefix: Path, progress: Progress) -> int:
     return changed
 
 
-def _record_target(root: Path, real_root: Path, record: PrefixRecord) -> Path | None:
-    """The regular file a record names, resolved inside the env; None for a symlink."""
-    target = root / record.path
-    if target.is_symlink():
-        return None
-    resolved = Path(os.path.realpath(target))
-    if not resolved.is_relative_to(real_root):
-        raise InvalidInput(
-            f"the pack's prefix record {record.path!r} leads outside the environment "
-            "through a symlink",
-            "the pack was changed after conda-pack made it; nothing was installed",
-        )
-    try:
-        mode = os.lstat(resolved).st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is None or not stat.S_ISREG(mode):
-        what = "a missing file" if mode is None else "something that is not a regular file"
+class _RecordTargets:
+    """Opens the regular files that records name, inside the env at `root`: the folder of
+    each is resolved once (records name thousands of files in a few hundred folders), and
+    the file itself is opened without following a symlink."""
+
+    def __init__(self, root: Path):
+        self._root = os.path.realpath(root)
+        self._folders: dict[str, str] = {"": self._root}
+        self.path = ""  # of the file opened last, for messages
+
+    def _folder(self, record: PrefixRecord, name: str) -> str:
+        folder = self._folders.get(name)
+        if folder is None:
+            folder = os.path.realpath(os.path.join(self._root, name))
+            if not (folder == self._root or folder.startswith(self._root + os.sep)):
+                raise InvalidInput(
+                    f"the pack's prefix record {record.path!r} leads outside the environment "
+                    "through a symlink",
+                    "the pack was changed after conda-pack made it; nothing was installed",
+                )
+            self._folders[name] = folder
+        return folder
+
+    def open(self, record: PrefixRecord) -> int | None:
+        """A descriptor of the regular file `record` names, open for reading and writing;
+        None when it is a symlink (conda-pack never records one)."""
+        name, _, base = record.path.rpartition("/")
+        self.path = os.path.join(self._folder(record, name), base)
+        flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            descriptor = os.open(self.path, flags)
+        except FileNotFoundError:
+            self._refuse(record, "a missing file")
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return None
+            if error.errno in (errno.EISDIR, errno.ENXIO, errno.ENOTDIR):
+                self._refuse(record, "something that is not a regular file")
+            raise
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            self._refuse(record, "something that is not a regular file")
+        return descriptor
+
+    @staticmethod
+    def _refuse(record: PrefixRecord, what: str):
         raise InvalidInput(
             f"the pack's prefix record {record.path!r} names {what}",
             "the pack is incomplete or was changed after conda-pack made it",
         )
-    return resolved
 
 
 def update_prefix(path: Path, new_prefix: str, placeholder: str, mode: str) -> bool:
     """Replace `placeholder` by `new_prefix` in the file at `path` in place, in conda-pack's
     text or binary mode; returns whether the file changed. The file keeps its inode and
     permissions, as with conda-unpack."""
-    old, new = placeholder.encode(), new_prefix.encode()
     descriptor = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
-    with open(descriptor, "r+b") as stream:
+    try:
+        return _update_open_file(
+            descriptor, str(path), new_prefix.encode(), placeholder.encode(), mode
+        )
+    finally:
+        os.close(descriptor)
+
+
+def _update_open_file(descriptor: int, path: str, new: bytes, old: bytes, mode: str) -> bool:
+    size = os.fstat(descriptor).st_size
+    if mode == "text" and size <= IN_MEMORY_BYTES:
+        # most recorded files are small text files, many without the placeholder at all
+        # (conda-pack records every text file no package owns): one read decides
+        data = _read_all(descriptor, size)
+        if old not in data:
+            return False
+        _write_all(descriptor, data.replace(old, new))
+        return True
+    with open(descriptor, "r+b", closefd=False) as stream:
         if mode == "binary":
-            return _binary_replace(stream, old, new, path)
-        return _text_replace(stream, old, new, path)
+            return _binary_replace(stream, old, new, Path(path))
+        return _text_replace(stream, old, new, Path(path))
+
+
+def _read_all(descriptor: int, size: int) -> bytes:
+    parts = []
+    while size > 0 and (part := os.read(descriptor, size)):
+        parts.append(part)
+        size -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view, offset = memoryview(data), 0
+    while offset < len(view):
+        offset += os.pwrite(descriptor, view[offset:], offset)
+    os.ftruncate(descriptor, len(view))
 
 
 def _text_replace(stream: BinaryIO, old: bytes, new: bytes, path: Path) -> bool:

@@ -5,8 +5,10 @@ header goes through several small buffered reads, two checksum variants computed
 struct, a regular expression per PAX record and a file object per member. conda-pack
 writes a PAX header before nearly every member (its mtimes are floats), so a pack of 16,000
 files means 32,000 headers. This reader parses the same headers with a few slices and
-`int()` calls and yields `tarfile.TarInfo` objects, so callers keep tarfile's vocabulary
-(`isreg()`, `linkname`, ...). It never seeks.
+`int()` calls (checksums through zlib.adler32; of an extension header only its type and
+size, the fields it uses) and yields `tarfile.TarInfo` objects, so callers keep tarfile's
+vocabulary (`isreg()`, `linkname`, ...). It never seeks, and hands a large file's data out
+in chunks read into one reused buffer.
 
 It is stricter than tarfile, which silently stops at a damaged header in the middle of a
 stream: a bad checksum, a truncated header or bad PAX records raise `tarfile.ReadError`
@@ -23,6 +25,7 @@ from __future__ import annotations
 import struct
 import tarfile
 from collections.abc import Iterator
+from zlib import adler32
 
 BLOCK = tarfile.BLOCKSIZE
 ZERO_BLOCK = bytes(BLOCK)
@@ -138,14 +141,35 @@ class TarReader:
         self._data_left = 0
         return data
 
-    def iter_data(self, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
-        """The current member's data in chunks, for files too large to hold in memory."""
+    def iter_data(self, chunk_size: int = READ_CHUNK) -> Iterator[memoryview]:
+        """The current member's data in chunks, for files too large to hold in memory.
+        Each chunk is valid until the next one is asked for (the reader reuses its memory:
+        no new buffer and no extra copy per chunk of a large file)."""
+        available = min(len(self._buffer) - self._position, self._data_left)
+        if available:
+            start = self._position
+            self._position += available
+            self._consumed(available)
+            yield memoryview(self._buffer)[start : start + available]
+        if not self._data_left:
+            return
+        self._buffer, self._position = b"", 0
+        chunk = bytearray(min(chunk_size, self._data_left))
+        view = memoryview(chunk)
         while self._data_left:
-            size = min(chunk_size, self._data_left)
-            data = self._take(size)
-            self._data_left -= size
-            self._skip_before_header -= size
-            yield data
+            size = min(len(chunk), self._data_left)
+            filled = 0
+            while filled < size:
+                count = self._stream.readinto(view[filled:size])
+                if not count:
+                    raise tarfile.ReadError("unexpected end of data")
+                filled += count
+            self._consumed(size)
+            yield view[:size]
+
+    def _consumed(self, size: int) -> None:
+        self._data_left -= size
+        self._skip_before_header -= size
 
     # ---- headers ------------------------------------------------------------------------
 
@@ -161,6 +185,7 @@ class TarReader:
         pax = dict(self._global_pax) if self._global_pax else {}
         long_name = long_link = None
         extension_bytes = 0  # of the extension headers before this member
+        sparse = False  # whether this member's PAX records may name a sparse file
         while True:
             block = self._take(BLOCK, short_ok=True)
             if len(block) < BLOCK:
@@ -172,22 +197,25 @@ class TarReader:
                     raise tarfile.ReadError("empty file")
                 return None
             self.headers += 1
-            name, mode, size, mtime, kind, linkname = _parse_header(block)
+            kind, size = _kind_and_size(block)
             if kind in PAX_TYPES or kind == tarfile.XGLTYPE:
                 extension_bytes += size
                 if extension_bytes > MAX_PAX_BYTES:
                     raise tarfile.ReadError(
                         f"extended headers of more than {MAX_PAX_BYTES} bytes for one member"
                     )
-                records = _pax_records(self._take_padded(size))
+                raw = self._take_padded(size)
+                records = _pax_records(raw)
                 if kind == tarfile.XGLTYPE:
                     # kept for every later member: only the keys this reader uses, so
                     # that copying them per member stays cheap
-                    if any(key.startswith("GNU.sparse.") for key in records):
-                        raise UnsupportedMember(name, "sparse file")
+                    if b"GNU.sparse." in raw and _sparse(records):
+                        raise UnsupportedMember(_header_name(block), "sparse file")
                     self._global_pax.update(
                         (key, value) for key, value in records.items() if key in USED_PAX_KEYS
                     )
+                else:
+                    sparse = sparse or b"GNU.sparse." in raw
                 pax.update(records)
             elif kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK):
                 extension_bytes += size
@@ -201,8 +229,9 @@ class TarReader:
             else:
                 break
         self.extension_bytes += extension_bytes
+        name, mode, mtime, linkname = _member_fields(block)
         name = pax.get("path") or long_name or name
-        if kind == tarfile.GNUTYPE_SPARSE or any(key.startswith("GNU.sparse.") for key in pax):
+        if kind == tarfile.GNUTYPE_SPARSE or (sparse and _sparse(pax)):
             raise UnsupportedMember(name, "sparse file")
         member = tarfile.TarInfo(name)
         member.mode = mode
@@ -259,34 +288,65 @@ def _checked_size(size: int, name: str) -> int:
     return size
 
 
-def _parse_header(block: bytes) -> tuple[str, int, int, int, bytes, str]:
-    """(name, mode, size, mtime, type, linkname) of a 512-byte header, checksum checked;
-    the size is never negative nor absurd, the mtime fits utime."""
+def _kind_and_size(block: bytes) -> tuple[bytes, int]:
+    """(type, size) of a 512-byte header, its checksum checked; the size is never negative
+    nor absurd."""
     try:
         checksum = _number(block[148:156])
-        if checksum != sum(block) - sum(block[148:156]) + CHECKSUM_SPACES:
+        if checksum != _unsigned_sum(block) + CHECKSUM_SPACES:
             # some old tars summed signed bytes
             if checksum != sum(SIGNED_BYTES.unpack(block)) + CHECKSUM_SPACES:
                 raise tarfile.ReadError("bad checksum")
-        name = block[:100].split(b"\0", 1)[0]
-        if block[257:263] == USTAR_MAGIC:
-            prefix = block[345:500].split(b"\0", 1)[0]
-            if prefix:
-                name = prefix + b"/" + name
+        size = _number(block[124:136])
+    except ValueError:
+        raise tarfile.ReadError("invalid header") from None
+    if not 0 <= size <= MAX_MEMBER_SIZE:
+        _checked_size(size, _header_name(block))
+    return block[156:157], size
+
+
+def _unsigned_sum(block: bytes) -> int:
+    """The sum of the header's bytes but its checksum field. Adler-32's low half is one plus
+    the sum of its input's bytes modulo 65521, exact for up to 257 bytes: three C calls
+    instead of a Python loop over 512 bytes (twice per member, as conda-pack writes a PAX
+    header before each)."""
+    view = memoryview(block)
+    return (
+        (adler32(view[:148]) & 0xFFFF)
+        + (adler32(view[156:400]) & 0xFFFF)
+        + (adler32(view[400:]) & 0xFFFF)
+        - 3
+    )
+
+
+def _header_name(block: bytes) -> str:
+    name = block[:100].split(b"\0", 1)[0]
+    if block[257:263] == USTAR_MAGIC:
+        prefix = block[345:500].split(b"\0", 1)[0]
+        if prefix:
+            name = prefix + b"/" + name
+    return _text(name)
+
+
+def _member_fields(block: bytes) -> tuple[str, int, int, str]:
+    """(name, mode, mtime, linkname) of a member's header, whose checksum and size
+    `_kind_and_size` checked; the mtime fits utime."""
+    try:
         mtime = _number(block[136:148])
         if not -MAX_MTIME < mtime < MAX_MTIME:
             raise ValueError
-        text_name = _text(name)
         return (
-            text_name,
+            _header_name(block),
             _number(block[100:108]),
-            _checked_size(_number(block[124:136]), text_name),
             mtime,
-            block[156:157],
             _text(block[157:257].split(b"\0", 1)[0]),
         )
     except ValueError:
         raise tarfile.ReadError("invalid header") from None
+
+
+def _sparse(records: dict[str, str]) -> bool:
+    return any(key.startswith("GNU.sparse.") for key in records)
 
 
 def _number(field: bytes) -> int:

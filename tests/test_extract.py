@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conda_pack_ext import extract
+from conda_pack_ext import extract, extract_source
 from conda_pack_ext.errors import Cancelled, InvalidInput
 from conda_pack_ext.extract import DamagedPack, UnsafeMember, extract_stream
 from conda_pack_ext.install import LocalFileSource, install_pack
@@ -187,12 +187,14 @@ def test_files_waiting_for_slow_writers_are_bounded(tmp_path, monkeypatch):
     """Empty files cost no data, yet the reader must not queue a whole pack of them for
     writers that lag behind (a slow disk)."""
     monkeypatch.setattr(extract, "MAX_BYTES_IN_FLIGHT", 64 << 10)
+    monkeypatch.setattr(extract_source, "READ_AHEAD_BLOCKS", 1)
     release = threading.Event()
     write_batch = extract._write_batch
     monkeypatch.setattr(
         extract, "_write_batch", lambda batch, umask: release.wait(60) and write_batch(batch, umask)
     )
-    files = 10_000  # 5 MB of headers; the reader reads 2 MB ahead
+    files = 16_000  # 8 MB of headers; the reader reads 2 MB ahead, the pack's reading
+    # thread one block in its queue and one in hand
     data = archive(*(member(f"lib/empty-{index}") for index in range(files)))
     stream = CountingStream(data)
     destination = tmp_path / "out"
@@ -207,7 +209,7 @@ def test_files_waiting_for_slow_writers_are_bounded(tmp_path, monkeypatch):
         while stream.count != seen:  # until the reader waits for the writers
             seen = stream.count
             time.sleep(0.5)
-        assert stream.count < 3 << 20
+        assert stream.count < 5 << 20
     finally:
         release.set()
         worker.join(60)

@@ -276,3 +276,21 @@ def test_pack_without_conda_unpack_installs(tmp_path):
     assert (folder / "tiny_v1" / "share" / "tiny" / "data.txt").read_text() == "tiny\n"
     assert any("no bin/conda-unpack" in line for line in progress.lines)
     assert folder_entries(folder) == ["tiny_v1"]
+
+
+def test_plain_records_read_as_the_parser_reads_them():
+    # the parser-free path takes only lines whose strings hold no quote, backslash or
+    # line break; anything else goes through literal_eval or is refused as before
+    plain = f"('share/a b.txt', '{PLACEHOLDER}', 'binary'),"
+    assert relocate._parse_record(plain, 1) == relocate.PrefixRecord(
+        "share/a b.txt", PLACEHOLDER, "binary"
+    )
+    escaped = "('share/it\\'s.txt', '/x/y', 'text'),"
+    assert relocate._parse_record(escaped, 1).path == "share/it's.txt"
+    for hostile in (
+        f"('share/a.txt', '{PLACEHOLDER}', 'text'), print(1)",
+        f"('share/a.txt', '{PLACEHOLDER}', 'text')) + ((",
+        f"('share/a\rb.txt', '{PLACEHOLDER}', 'text'),",
+    ):
+        with pytest.raises(InvalidInput, match="not a prefix record"):
+            relocate._parse_record(hostile, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import mmap
 import random
 import time
 from urllib.parse import urlsplit
@@ -37,6 +38,9 @@ from .ranged_reader import RangedReader
 
 # Ranged GETs larger than this are split; reads ahead hold parallelism x this in memory.
 DOWNLOAD_CHUNK = 8 << 20
+READ_CHUNK = 1 << 20  # of a response body per read
+# private anonymous memory for a range, its pages made at once rather than fault by fault
+RANGE_MAP_FLAGS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
 # Pages of unfinished uploads read when looking for those a killed publish left.
 MAX_UPLOAD_PAGES = 20
 NETWORK_ERRORS = (requests_errors.RequestException, urllib3.exceptions.HTTPError, OSError)
@@ -271,8 +275,8 @@ class OciStore(PackStore):
                     range=f"bytes={start}-{end}",
                     retry_strategy=oci.retry.NoneRetryStrategy(),
                 )
-                data = b"".join(response.data.raw.stream(1 << 20, decode_content=False))
-                if len(data) == end - start + 1:
+                data = _read_exactly(response.data.raw, end - start + 1)
+                if data is not None:
                     return data
                 failure: Exception = self.unreachable(ConnectionError("short read"), what)
             except oci.exceptions.ServiceError as error:
@@ -351,6 +355,24 @@ class OciStore(PackStore):
 
 def _md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def _read_exactly(raw, size: int) -> mmap.mmap | bytearray | None:
+    """The `size` bytes of a response body, read into one buffer of that size; None if the
+    body is shorter or longer. The buffer is an anonymous mapping, unmapped once the reader
+    is done with it: ranges allocated and freed by several download threads would otherwise
+    stay in each thread's malloc arena (about 80 MB more peak RSS on a 1.8 GB pack)."""
+    data = mmap.mmap(-1, size, flags=RANGE_MAP_FLAGS) if size else bytearray()
+    view, filled = memoryview(data), 0
+    try:
+        while filled < size:
+            count = raw.readinto(view[filled : filled + READ_CHUNK])
+            if not count:
+                return None
+            filled += count
+    finally:
+        view.release()
+    return None if raw.read(1) else data
 
 
 __all__ = ["OciStore", "RangedReader", "parse_oci_uri", "INDEX_NAME"]
