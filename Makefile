@@ -118,7 +118,7 @@ ui-test: setup system-deps ui-tests/node_modules/.installed
 # The oldest supported JupyterLab, as a user has it: a virtual environment of its own with
 # JupyterLab 4.0 installed first, then our wheel with plain `pip install` (pip resolves our
 # dependencies against what is there). Fails if that changes the JupyterLab version or if
-# the extension is not enabled and OK; then the @smoke browser test runs against its server.
+# the extension is not enabled and OK; then the @smoke browser tests run against its server.
 # --no-compile: byte-compiling all of oci's modules up front takes longer than the test.
 LAB40_VENV ?= .venv-lab40
 LAB40_BIN := $(abspath $(LAB40_VENV))/bin

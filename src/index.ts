@@ -21,7 +21,10 @@ import { describeError } from './describe';
 import { condaPacksIcon } from './icons';
 import { createApi } from './request';
 import { ServicePacksModel, StatusModel } from './models/status';
-import { readFrontendSettings } from './models/frontendSettings';
+import {
+  DEFAULT_FRONTEND_SETTINGS,
+  readFrontendSettings
+} from './models/frontendSettings';
 import { ConfigModel } from './models/config';
 import { IJobView, JobsModel } from './models/jobs';
 import { PacksModel } from './models/packs';
@@ -224,22 +227,32 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
     scheduleRefresh(actions.settings.refreshInterval);
-    if (settingRegistry) {
-      void Promise.all([settingRegistry.load(PLUGIN_ID), app.restored]).then(
-        ([settings]) => {
-          const apply = () => {
-            actions.settings = readFrontendSettings(settings.composite);
-            scheduleRefresh(actions.settings.refreshInterval);
-          };
-          apply();
-          settings.changed.connect(apply);
-          if (actions.settings.openExplorerAtStart) {
-            openExplorer();
-          }
-        },
-        reason => console.warn('conda-pack-ext: settings not loaded', reason)
-      );
-    }
+    // The settings apply as soon as they are read: an explorer restored with the layout
+    // waits for them. Only opening the explorer at start waits for the restored layout.
+    const readSettings = async (): Promise<void> => {
+      if (!settingRegistry) {
+        actions.settings = DEFAULT_FRONTEND_SETTINGS;
+        return;
+      }
+      const settings = await settingRegistry.load(PLUGIN_ID);
+      const apply = () => {
+        actions.settings = readFrontendSettings(settings.composite);
+        scheduleRefresh(actions.settings.refreshInterval);
+      };
+      apply();
+      settings.changed.connect(apply);
+    };
+    void readSettings()
+      .catch(reason => {
+        console.warn('conda-pack-ext: settings not loaded', reason);
+        actions.settings = DEFAULT_FRONTEND_SETTINGS;
+      })
+      .then(() => app.restored)
+      .then(() => {
+        if (actions.settings.openExplorerAtStart) {
+          openExplorer();
+        }
+      });
 
     addCommand(CommandIDs.openPanel, trans.__('Open Conda Packs'), open);
     addCommand(CommandIDs.create, trans.__('Create Conda Pack'), () => {

@@ -1,5 +1,6 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { TabBar } from '@lumino/widgets';
 import * as React from 'react';
 
 import { CondaPacksPanel } from '../components/CondaPacksPanel';
@@ -118,8 +119,9 @@ describe('CondaPacksPanel', () => {
       />
     );
     expect(screen.getByRole('tabpanel').textContent).toBe('status content');
+    // Tabs activate on focus (a click focuses too; jsdom cannot place Lumino's pointer).
     await act(async () => {
-      fireEvent.click(screen.getByRole('tab', { name: 'Installed' }));
+      screen.getByRole('tab', { name: 'Installed' }).focus();
     });
     expect(
       screen
@@ -164,6 +166,89 @@ describe('CondaPacksPanel tabs', () => {
       'Published',
       'Create'
     ]);
+  });
+
+  it('ties the selected tab and its panel together for screen readers', async () => {
+    render(
+      <CondaPacksPanel
+        trans={trans}
+        sections={sections}
+        initialSection="published"
+      />
+    );
+    const tablist = screen.getByRole('tablist', {
+      name: 'Conda Packs sections'
+    });
+    const tabs = within(tablist).getAllByRole('tab');
+    expect(tabs.map(tab => tab.getAttribute('aria-selected'))).toEqual([
+      'false',
+      'true',
+      'false'
+    ]);
+    // One tab in the page's tab order: the selected one.
+    expect(tabs.map(tab => tab.tabIndex)).toEqual([-1, 0, -1]);
+    const panel = screen.getByRole('tabpanel', { name: 'Published' });
+    expect(panel.textContent).toBe('Published content');
+    expect(tabs[1].getAttribute('aria-controls')).toBe(panel.id);
+    expect(tabs[0].hasAttribute('aria-controls')).toBe(false);
+  });
+
+  it('follows the selection its owner sets, without reporting it back', async () => {
+    const onSelect = jest.fn();
+    const { rerender } = render(
+      <CondaPacksPanel
+        trans={trans}
+        sections={sections}
+        selected="installed"
+        onSelect={onSelect}
+      />
+    );
+    rerender(
+      <CondaPacksPanel
+        trans={trans}
+        sections={sections}
+        selected="create"
+        onSelect={onSelect}
+      />
+    );
+    expect(
+      screen.getByRole('tab', { name: 'Create' }).getAttribute('aria-selected')
+    ).toBe('true');
+    expect(screen.getByRole('tabpanel').textContent).toBe('Create content');
+    expect(onSelect).not.toHaveBeenCalled();
+    await act(async () => {
+      fireEvent.keyDown(screen.getByRole('tab', { name: 'Create' }), {
+        key: 'ArrowRight'
+      });
+    });
+    expect(onSelect).toHaveBeenCalledWith('installed');
+  });
+
+  it('moves between tabs itself where Lumino does not (JupyterLab 4.0.0 to 4.0.x)', async () => {
+    // Lumino before 2.3 leaves a tab bar's keys alone.
+    const keys = jest
+      .spyOn(
+        TabBar.prototype as unknown as { _evtKeyDown: () => void },
+        '_evtKeyDown'
+      )
+      .mockImplementation(() => undefined);
+    try {
+      render(<CondaPacksPanel trans={trans} sections={sections} />);
+      const tab = (name: string) => screen.getByRole('tab', { name });
+      await act(async () => {
+        fireEvent.keyDown(tab('Installed'), { key: 'ArrowRight' });
+      });
+      expect(keys).toHaveBeenCalled();
+      expect(document.activeElement).toBe(tab('Published'));
+      expect(tab('Published').getAttribute('aria-selected')).toBe('true');
+      await act(async () => {
+        fireEvent.keyDown(tab('Published'), { key: 'End' });
+      });
+      expect(tab('Create').getAttribute('aria-selected')).toBe('true');
+      expect(screen.getByRole('tabpanel').textContent).toBe('Create content');
+    } finally {
+      keys.mockRestore();
+    }
   });
 
   it('opens the settings from the header gear', () => {

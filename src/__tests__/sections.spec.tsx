@@ -436,4 +436,51 @@ describe('ActivitySection', () => {
       'nothing provides foocheck the channels'
     );
   });
+
+  it('shows a bar with no value while the total is unknown, then the amount', () => {
+    const actions = {
+      cancel: jest.fn(),
+      loadLog: jest.fn(),
+      refresh: jest.fn()
+    };
+    const solving: IJobView = {
+      ...running,
+      phase: 'solving',
+      progress: { done: 0, total: null, unit: 'items', rate: null }
+    };
+    const { rerender } = render(
+      <ActivitySection
+        jobs={[solving]}
+        error={null}
+        actions={actions}
+        trans={trans}
+      />
+    );
+    const bar = () =>
+      screen.getByRole('progressbar', {
+        name: 'Progress of Install myenv_v1_0'
+      });
+    // JupyterLab's own progress bar (the status bar's), as a screen reader meets it.
+    expect(bar().className).toBe('jp-Statusbar-ProgressBar-progress-bar');
+    expect(bar().hasAttribute('aria-valuenow')).toBe(false);
+    expect(bar().getAttribute('aria-valuetext')).toBe('solving');
+    expect(bar().parentElement!.classList).toContain('jp-mod-indeterminate');
+    rerender(
+      <ActivitySection
+        jobs={[running]}
+        error={null}
+        actions={actions}
+        trans={trans}
+      />
+    );
+    expect(bar().getAttribute('aria-valuenow')).toBe('25');
+    expect(bar().getAttribute('aria-valuetext')).toBe(
+      '10.0 MB of 40.0 MB · 2.0 MB/s · 15 s left'
+    );
+    expect(bar().parentElement!.classList).not.toContain(
+      'jp-mod-indeterminate'
+    );
+    // The fill shows the amount done.
+    expect((bar().firstElementChild as HTMLElement).style.width).toBe('25%');
+  });
 });

@@ -11,6 +11,7 @@ import {
   progressFraction
 } from '../models/jobs';
 import { ErrorMessage } from './ErrorMessage';
+import { JobProgressBar } from './JobProgressBar';
 
 export interface IActivityActions {
   cancel: (job: IJobView) => void;
@@ -124,28 +125,11 @@ export function JobCard(props: {
           <div className="jp-CondaPacks-phase">
             {job.cancel_requested ? trans.__('cancelling…') : job.phase}
           </div>
-          <div
-            className="jp-CondaPacks-progressBar"
-            role="progressbar"
-            aria-label={trans.__('Progress of %1', title)}
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={
-              fraction === null ? undefined : Math.round(fraction * 100)
-            }
-            aria-valuetext={describeProgress(job.progress, trans) || job.phase}
-          >
-            <div
-              className={
-                fraction === null
-                  ? 'jp-CondaPacks-progressFill jp-mod-indeterminate'
-                  : 'jp-CondaPacks-progressFill'
-              }
-              style={
-                fraction === null ? undefined : { width: `${fraction * 100}%` }
-              }
-            />
-          </div>
+          <JobProgressBar
+            fraction={fraction}
+            label={trans.__('Progress of %1', title)}
+            valueText={describeProgress(job.progress, trans) || job.phase}
+          />
           <div className="jp-CondaPacks-progressText">
             {describeProgress(job.progress, trans)}
           </div>

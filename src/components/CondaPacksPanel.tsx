@@ -6,6 +6,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { SectionTabBar, sectionPanelId, sectionTabId } from './SectionTabBar';
+
 /** One section of the panel: Installed, Published, Create, Activity, Status. */
 export interface IPanelSection {
   /** Stable identifier, used in element ids. */
@@ -31,10 +33,10 @@ export interface ICondaPacksPanelProps {
 }
 
 /**
- * The side panel's frame: a title with the settings button, a tab list with one tab per
- * section (WAI-ARIA tabs: arrow keys, Home and End move between them) and the selected
- * section's content. In a narrow panel the tabs other than the selected one show their
- * icon only (their label is the tooltip), so the tab list fits on one row.
+ * The side panel's frame: a title with the settings button, JupyterLab's tab bar with one
+ * tab per section (WAI-ARIA tabs: arrow keys, Home and End move between them) and the
+ * selected section's content. In a narrow panel the tabs other than the selected one show
+ * their icon only (their label is the tooltip), so the tab list fits on one row.
  */
 export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
   const { sections, trans } = props;
@@ -49,27 +51,6 @@ export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
   const current =
     sections.find(section => section.id === selected) ?? sections[0];
 
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    if (!current) {
-      return;
-    }
-    const index = sections.indexOf(current);
-    const last = sections.length - 1;
-    const targets: Record<string, number> = {
-      ArrowRight: index === last ? 0 : index + 1,
-      ArrowLeft: index === 0 ? last : index - 1,
-      Home: 0,
-      End: last
-    };
-    if (!(event.key in targets)) {
-      return;
-    }
-    const next = sections[targets[event.key]];
-    setSelected(next.id);
-    document.getElementById(tabId(next.id))?.focus();
-    event.preventDefault();
-  };
-
   return (
     <div className="jp-CondaPacks">
       <header className="jp-CondaPacks-header">
@@ -83,55 +64,22 @@ export function CondaPacksPanel(props: ICondaPacksPanelProps): JSX.Element {
           />
         )}
       </header>
-      <div
-        className="jp-CondaPacks-sections"
-        role="tablist"
-        aria-label={trans.__('Conda Packs sections')}
-        onKeyDown={onKeyDown}
-      >
-        {sections.map(section => (
-          <button
-            key={section.id}
-            id={tabId(section.id)}
-            className="jp-CondaPacks-sectionTab"
-            role="tab"
-            type="button"
-            aria-label={section.label}
-            title={section.label}
-            aria-selected={section === current}
-            aria-controls={panelId(section.id)}
-            tabIndex={section === current ? 0 : -1}
-            onClick={() => setSelected(section.id)}
-          >
-            {section.icon && (
-              <section.icon.react
-                tag="span"
-                className="jp-CondaPacks-tabIcon"
-                elementPosition="center"
-              />
-            )}
-            <span className="jp-CondaPacks-tabLabel">{section.label}</span>
-          </button>
-        ))}
-      </div>
+      <SectionTabBar
+        tabs={sections}
+        selected={current?.id ?? ''}
+        onSelect={setSelected}
+        label={trans.__('Conda Packs sections')}
+      />
       {current && (
         <div
           className="jp-CondaPacks-body"
-          id={panelId(current.id)}
+          id={sectionPanelId(current.id)}
           role="tabpanel"
-          aria-labelledby={tabId(current.id)}
+          aria-labelledby={sectionTabId(current.id)}
         >
           {current.render()}
         </div>
       )}
     </div>
   );
-}
-
-function tabId(sectionId: string): string {
-  return `jp-CondaPacks-tab-${sectionId}`;
-}
-
-function panelId(sectionId: string): string {
-  return `jp-CondaPacks-section-${sectionId}`;
 }

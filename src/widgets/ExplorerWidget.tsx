@@ -29,7 +29,10 @@ export class ExplorerContent extends ReactWidget {
   ) {
     super();
     this.addClass('jp-CondaPacks-explorerContent');
-    this._source = actions.settings.explorerSource;
+    this._source = actions.settingsRead
+      ? actions.settings.explorerSource
+      : null;
+    actions.settingsChanged.connect(this.onSettingsRead, this);
     const rerender = () => this.update();
     models.packs.changed.connect(rerender);
     models.jobs.changed.connect(rerender);
@@ -69,12 +72,33 @@ export class ExplorerContent extends ReactWidget {
     // the cards' state needs the installed list whatever the source
     this.loadIfNeeded('installed');
     this.loadIfNeeded('published');
-    this.loadIfNeeded(this._source);
+    if (this._source) {
+      this.loadIfNeeded(this._source);
+    }
+  }
+
+  /** The source the settings name, once they are read, unless the user chose one. */
+  private onSettingsRead(): void {
+    if (this._source === null) {
+      this._source = this.actions.settings.explorerSource;
+      if (this.isVisible) {
+        this.loadIfNeeded(this._source);
+      }
+      this.update();
+    }
   }
 
   protected render(): JSX.Element {
     const { models, actions, host, trans } = this;
     const status = models.status.state.data;
+    if (this._source === null) {
+      // Restored with the page: the saved source and sort order are not known yet.
+      return (
+        <div className="jp-CondaPacks-message" aria-busy="true">
+          {trans.__('Loading…')}
+        </div>
+      );
+    }
     return (
       <ExplorerView
         state={{
@@ -122,7 +146,8 @@ export class ExplorerContent extends ReactWidget {
     }
   }
 
-  private _source: ExplorerSource;
+  /** Null until the settings are read (see onSettingsRead). */
+  private _source: ExplorerSource | null;
 }
 
 /** A new explorer tab over the shared models. */

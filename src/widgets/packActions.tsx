@@ -1,6 +1,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { CompareView } from '../components/CompareView';
@@ -40,8 +41,29 @@ export class PackActions {
     private readonly trans: TranslationBundle
   ) {}
 
-  /** The frontend settings in effect (the plugin updates them when they change). */
-  settings: IFrontendSettings = DEFAULT_FRONTEND_SETTINGS;
+  /** The frontend settings in effect: the defaults until the plugin has read them. */
+  get settings(): IFrontendSettings {
+    return this._settings;
+  }
+
+  set settings(value: IFrontendSettings) {
+    this._settings = value;
+    this._settingsRead = true;
+    this._settingsChanged.emit(value);
+  }
+
+  /**
+   * Whether the settings have been read (or there are none to read). A view restored
+   * with the page opens before they are: it waits for them rather than show the defaults.
+   */
+  get settingsRead(): boolean {
+    return this._settingsRead;
+  }
+
+  /** Emitted when the settings are read and whenever they change. */
+  get settingsChanged(): ISignal<this, IFrontendSettings> {
+    return this._settingsChanged;
+  }
 
   /** The configured pack folder, as the installed list reports it. */
   packFolder(): string {
@@ -194,4 +216,8 @@ export class PackActions {
       buttons: [Dialog.okButton({ label: this.trans.__('Close') })]
     });
   }
+
+  private _settings: IFrontendSettings = DEFAULT_FRONTEND_SETTINGS;
+  private _settingsRead = false;
+  private _settingsChanged = new Signal<this, IFrontendSettings>(this);
 }

@@ -1,8 +1,8 @@
 /**
  * The smoke test: the panel opens, a create job runs to its end, and the new environment's
- * kernel appears in the launcher. Tagged @smoke: `make lab40-smoke` runs only this file
- * against the oldest supported JupyterLab (4.0); `make ui-test` runs it with the others
- * against the newest.
+ * kernel appears in the launcher. Tagged @smoke: `make lab40-smoke` runs only the tests
+ * so tagged against the oldest supported JupyterLab (4.0); `make ui-test` runs them with
+ * the others against the newest.
  */
 import { expect, test } from '@jupyterlab/galata';
 

@@ -6,7 +6,7 @@
  * Runs last (files run in name order): the jobs it runs would show in the Activity
  * screenshots of screenshots.spec.ts. What it installs and publishes is removed at the end.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, galata, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { request as playwrightRequest } from '@playwright/test';
 import type { APIRequestContext, Locator } from '@playwright/test';
 
@@ -218,3 +218,29 @@ test.describe.serial('Conda Packs explorer', () => {
     await expect(explorer).toHaveScreenshot('explorer-narrow.png', { mask });
   });
 });
+
+test.describe('Conda Packs explorer restored with the page', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'conda-pack-ext:plugin': { explorerSource: 'service' }
+    }
+  });
+
+  test('opens on the source the settings name, not the default', async ({ page }) => {
+    const saved = page.waitForRequest(
+      request => request.method() === 'PUT' && request.url().includes('/api/workspaces')
+    );
+    let explorer = await openExplorer(page);
+    const pressed = (view: typeof explorer) =>
+      view.getByRole('group', { name: 'Packs to show' }).locator('[aria-pressed="true"]');
+    await expect(pressed(explorer)).toHaveText('Data Science');
+    await saved;
+    // The restored explorer, not the Launcher, is what shows: do not wait for the latter.
+    await page.reload({ waitForIsReady: false });
+    explorer = page.locator('.jp-CondaPacks-explorer');
+    await expect(explorer).toBeVisible();
+    await expect(pressed(explorer)).toHaveText('Data Science');
+  });
+});
+
