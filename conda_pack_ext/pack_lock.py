@@ -82,15 +82,24 @@ def is_companion_key(key: str) -> bool:
     return key.endswith(OBJECT_SUFFIXES)
 
 
+# the index fields that name the lock and SBOM objects beside a pack
+INDEX_FIELDS = {LOCK_SUFFIX: "lock_path", SBOM_SUFFIX: "sbom_path"}
+
+
 def upload_companions(store, key: str, pack_file: Path, slug: str, progress) -> dict:
     """Put the lock and SBOM beside the published pack `key`; returns the index fields
     naming them ({"lock_path": ..., "sbom_path": ...}, only those that exist)."""
     fields = {}
-    names = {LOCK_SUFFIX: "lock_path", SBOM_SUFFIX: "sbom_path"}
     for suffix, path in companion_files(pack_file, slug).items():
         store.upload(key + suffix, str(path), {}, progress, True)
-        fields[names[suffix]] = key + suffix
+        fields[INDEX_FIELDS[suffix]] = key + suffix
     return fields
+
+
+def companion_paths(key: str, keys) -> dict:
+    """The index fields naming the lock and SBOM objects beside the pack `key` that are
+    among the store's `keys` (a rescan finds them as a publish recorded them)."""
+    return {field: key + suffix for suffix, field in INDEX_FIELDS.items() if key + suffix in keys}
 
 
 def delete_companions(store, key: str) -> None:

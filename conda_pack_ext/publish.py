@@ -31,6 +31,7 @@ from .operations import OPERATIONS
 from .pack_files import file_sha256, find_pack, pack_info
 from .pack_lock import (
     CHECKSUM_SUFFIX,
+    companion_paths,
     delete_companions,
     describe_env,
     is_companion_key,
@@ -284,6 +285,7 @@ def rescan_store(
     warnings = [] if warnings is None else warnings
     started = _now()
     usable = store.usable_keys(warnings)
+    present = set(usable)
     with_checksum = {key for key in usable if key.endswith(CHECKSUM_SUFFIX)}
     keys = [key for key in usable if not is_companion_key(key)]
 
@@ -305,6 +307,7 @@ def rescan_store(
             continue
         entry = _entry_from_object(store, info, sha256, previous.get(info.key))
         if entry:
+            entry.update(companion_paths(info.key, present))
             scanned[entry["path"]] = entry
 
     def change(old: list[dict]) -> list[dict]:

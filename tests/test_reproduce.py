@@ -235,8 +235,14 @@ def test_inspect_of_a_published_pack_reads_only_its_lock(
     entry = next(e for e in list_published(settings) if e["slug"] == SLUG)
     assert entry["lock_sha256"] == published["manifest"]["lock_sha256"]
     assert entry["lock_path"] == f"{key}.explicit.txt"
-    # a rescan (as after ADS publishes) still sees one pack under the slug
-    assert [e["slug"] for e in list_published(settings, rescan=True)] == [SLUG]
+    # a rescan (as after ADS publishes) still sees one pack under the slug, with the lock
+    # and SBOM objects beside it named as the publish named them
+    rescanned = list_published(settings, rescan=True)
+    assert [e["slug"] for e in rescanned] == [SLUG]
+    assert (rescanned[0]["lock_path"], rescanned[0]["sbom_path"]) == (
+        f"{key}.explicit.txt",
+        f"{key}.cdx.json",
+    )
 
     object_storage.requests.clear()
     store_flags = ["-p", "oci://packs@testns/conda", "--os-endpoint", object_storage.endpoint,
